@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM_DIRS := tests/interop
+
+.PHONY: run test test-fast seed bench evaluate clean deps deps-test
+
+# A stamp per dependency set, rebuilt when pyproject.toml changes.
+$(VENV)/.deps-run: pyproject.toml scripts/deps.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py)
+	touch $@
+
+$(VENV)/.deps-test: $(VENV)/.deps-run
+	$(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py hosted test)
+	touch $@
+
+tests/interop/node_modules/.stamp: tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(VENV)/.deps-run
+deps-test: $(VENV)/.deps-test tests/interop/node_modules/.stamp
+
+run: deps
+	@if [ -n "$$AI_MODEL" ]; then $(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py hosted); fi
+	APP_ENV=$${APP_ENV:-development} $(PY) -m app
+
+test: deps-test
+	$(PY) -m pytest -q -p no:cacheprovider
+
+seed: deps
+	APP_ENV=$${APP_ENV:-development} $(PY) -m scripts.seed
+
+bench: deps-test
+	$(PY) scripts/bench/wire.py
+
+evaluate: deps
+	$(PY) scripts/evaluate_engine.py
+
+clean:
+	rm -rf $(VENV) .data tests/interop/node_modules

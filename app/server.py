@@ -1,0 +1,73 @@
+"""The ASGI application: the tRPC endpoint, health checks, and the services' lifetime.
+
+`/api/trpc/...` goes straight to the tRPC endpoint (the hot path skips Starlette's router);
+everything else goes to a small Starlette app: `/healthz` (the process is alive) and `/readyz`
+(the database answers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from app import __version__
+from app.config import Settings, load_settings
+from app.context import Services
+from app.database import apply_schema, create_pool, database_answers
+from app.registry import load_procedures
+from app.trpc.endpoint import Receive, Scope, Send, TRPCEndpoint
+from app.wiring import build_engines, wire_services
+
+log = logging.getLogger("app")
+TRPC_PREFIX = "/api/trpc"
+
+
+def create_app(settings: Settings) -> Any:
+    load_procedures(settings.extra_procedure_modules)
+    state: dict[str, Services] = {"services": Services(settings=settings, pool=None, version=__version__)}
+
+    async def healthz(_: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> JSONResponse:
+        ready = await database_answers(state["services"].pool)
+        return JSONResponse({"database": "ok" if ready else "unavailable"}, status_code=200 if ready else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        services = state["services"]
+        if settings.database_url is None:
+            raise RuntimeError("DATABASE_URL is not set: start the server with `python -m app`")
+        await apply_schema(settings.database_url)
+        services.pool = await create_pool(settings.database_url, settings.database_pool_size)
+        await build_engines(services)
+        wire_services(services)
+        try:
+            yield
+        finally:
+            await services.pool.close()
+
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    site = Starlette(routes=routes, lifespan=lifespan)
+    trpc = TRPCEndpoint(lambda: state["services"], TRPC_PREFIX)
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(TRPC_PREFIX + "/"):
+            await trpc(scope, receive, send)
+        else:
+            await site(scope, receive, send)
+
+    application.state = state  # type: ignore[attr-defined]
+    return application
+
+
+def create_app_from_env() -> Any:
+    """uvicorn's factory in every worker process; settings come from the environment."""
+    return create_app(load_settings())

@@ -1,0 +1,256 @@
+"""The subset of superjson (v2, `meta.v = 1`) a tRPC server needs, in both directions.
+
+Encoding walks an output value once: `datetime` becomes an ISO string annotated `Date`, `None`
+stays `null` (JSON null is null in superjson too), special floats become strings annotated
+`number`, `set`/`frozenset` become arrays annotated `set`. Structs and other msgspec-known types
+are first turned into builtins by `msgspec.to_builtins`, leaving datetimes in place.
+
+Decoding applies `meta.values` annotations back onto the plain JSON: `Date` strings become aware
+datetimes, `undefined` removes the key (so a Struct field with a default takes it), `bigint` and
+special `number` strings become numbers, `set`/`map` arrays become lists/dicts of pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+
+MISSING = msgspec.UNSET
+
+
+class SuperjsonError(ValueError):
+    pass
+
+
+# ---- encode -------------------------------------------------------------------------------
+
+
+def _escape_key(key: str) -> str:
+    return key.replace("\\", "\\\\").replace(".", "\\.")
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _to_builtins(value: Any) -> Any:
+    # Keep datetimes as objects so the walk below can annotate them.
+    return msgspec.to_builtins(value, builtin_types=(datetime,))
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """Return the superjson envelope `{"json": ..., "meta": ...}` for a value."""
+    annotations: dict[str, list[Any]] = {}
+    root_annotation: list[Any] | None = None
+
+    def walk(item: Any, path: str) -> Any:
+        nonlocal root_annotation
+        if isinstance(item, datetime):
+            note: list[Any] | None = ["Date"]
+            result: Any = _iso(item)
+        elif isinstance(item, float) and (math.isnan(item) or math.isinf(item)):
+            note = ["number"]
+            result = "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+        elif isinstance(item, dict):
+            return {key: walk(child, f"{path}.{_escape_key(str(key))}" if path else _escape_key(str(key)))
+                    for key, child in item.items()}
+        elif isinstance(item, (list, tuple)):
+            return [walk(child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item)]
+        elif isinstance(item, (set, frozenset)):
+            note = ["set"]
+            result = [walk(child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item)]
+        elif item is MISSING:
+            note = ["undefined"]
+            result = None
+        else:
+            return item
+        if path:
+            annotations[path] = note
+        else:
+            root_annotation = note
+        return result
+
+    plain = walk(_to_builtins_keep(value), "")
+    envelope: dict[str, Any] = {"json": plain}
+    if root_annotation is not None:
+        envelope["meta"] = {"values": root_annotation, "v": 1}
+    elif annotations:
+        envelope["meta"] = {"values": annotations, "v": 1}
+    return envelope
+
+
+def _to_builtins_keep(value: Any) -> Any:
+    if value is MISSING or value is None or isinstance(value, (str, int, bool, datetime)):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, (set, frozenset)):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return _to_builtins(value)
+
+
+UNDEFINED_ENVELOPE: dict[str, Any] = {"json": None, "meta": {"values": ["undefined"], "v": 1}}
+
+
+# ---- decode -------------------------------------------------------------------------------
+
+
+def _split_path(path: str, legacy: bool) -> list[str]:
+    """Split a superjson path on unescaped dots (v1 escaping: `\\.` and `\\\\`)."""
+    if legacy:
+        return path.replace("\\.", "\0").split(".") if path else []
+    parts: list[str] = []
+    current: list[str] = []
+    index = 0
+    while index < len(path):
+        char = path[index]
+        if char == "\\" and index + 1 < len(path) and path[index + 1] in ".\\":
+            current.append(path[index + 1])
+            index += 2
+            continue
+        if char == ".":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _parse_date(text: Any) -> datetime:
+    if not isinstance(text, str):
+        raise SuperjsonError("a Date annotation must annotate a string")
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SuperjsonError(f"invalid Date {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _apply(value: Any, annotation: Any) -> Any:
+    if not isinstance(annotation, list) or not annotation:
+        raise SuperjsonError("malformed superjson annotation")
+    kind = annotation[0]
+    if kind == "Date":
+        return _parse_date(value)
+    if kind == "undefined":
+        return MISSING
+    if kind == "bigint":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SuperjsonError(f"invalid bigint {value!r}") from None
+    if kind == "number":
+        specials = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf, "-0": -0.0}
+        if value in specials:
+            return specials[value]
+        raise SuperjsonError(f"invalid number {value!r}")
+    if kind == "set":
+        if not isinstance(value, list):
+            raise SuperjsonError("a set annotation must annotate an array")
+        return _apply_nested(value, annotation)
+    if kind == "map":
+        if not isinstance(value, list):
+            raise SuperjsonError("a map annotation must annotate an array")
+        value = _apply_nested(value, annotation)
+        try:
+            return {key: item for key, item in value}
+        except (TypeError, ValueError):
+            raise SuperjsonError("a map must be an array of [key, value] pairs") from None
+    if kind in ("regexp", "Error", "URL", "symbol", "class", "custom"):
+        return value  # kept as its JSON form; no procedure takes these
+    raise SuperjsonError(f"unknown superjson type {kind!r}")
+
+
+def _apply_nested(value: list[Any], annotation: list[Any]) -> list[Any]:
+    if len(annotation) > 1 and isinstance(annotation[1], dict):
+        return _apply_tree(value, annotation[1], legacy=False)
+    return value
+
+
+def _apply_tree(value: Any, values: dict[str, Any], legacy: bool) -> Any:
+    # Longest paths first, so a container annotation (set/map) sees its children already converted.
+    for path in sorted(values, key=lambda p: -len(_split_path(p, legacy))):
+        value = _set_at(value, _split_path(path, legacy), values[path])
+    return value
+
+
+def _set_at(root: Any, keys: list[str], annotation: Any) -> Any:
+    if not keys:
+        return _apply(root, annotation)
+    parent = root
+    for key in keys[:-1]:
+        parent = _child(parent, key)
+    last = keys[-1]
+    if isinstance(parent, dict):
+        if last not in parent:
+            raise SuperjsonError(f"superjson path does not exist: {'.'.join(keys)}")
+        converted = _apply(parent[last], annotation)
+        if converted is MISSING:
+            del parent[last]
+        else:
+            parent[last] = converted
+    elif isinstance(parent, list):
+        index = _index(parent, last)
+        converted = _apply(parent[index], annotation)
+        parent[index] = None if converted is MISSING else converted
+    else:
+        raise SuperjsonError(f"superjson path does not exist: {'.'.join(keys)}")
+    return root
+
+
+def _index(items: list[Any], key: str) -> int:
+    try:
+        index = int(key)
+    except ValueError:
+        raise SuperjsonError(f"invalid array index {key!r}") from None
+    if not 0 <= index < len(items):
+        raise SuperjsonError(f"array index out of range: {index}")
+    return index
+
+
+def _child(parent: Any, key: str) -> Any:
+    if isinstance(parent, dict) and key in parent:
+        return parent[key]
+    if isinstance(parent, list):
+        return parent[_index(parent, key)]
+    raise SuperjsonError(f"superjson path does not exist at {key!r}")
+
+
+def is_envelope(value: Any) -> bool:
+    return isinstance(value, dict) and "json" in value and set(value) <= {"json", "meta"}
+
+
+def decode(envelope: Any) -> Any:
+    """Decode a superjson envelope to plain Python values (MISSING for a root `undefined`)."""
+    if not is_envelope(envelope):
+        raise SuperjsonError("expected a superjson envelope {json, meta?}")
+    value = envelope["json"]
+    meta = envelope.get("meta")
+    if meta is None:
+        return value
+    if not isinstance(meta, dict):
+        raise SuperjsonError("superjson meta must be an object")
+    values = meta.get("values")
+    legacy = meta.get("v") is None
+    if values is None:
+        return value
+    if isinstance(values, list):
+        return _apply(value, values)
+    if isinstance(values, dict):
+        return _apply_tree(value, values, legacy)
+    raise SuperjsonError("superjson meta.values must be an array or an object")
+
+
+def plain(value: Any) -> Any:
+    """The JSON form of a value for a client without a transformer (Dates as ISO strings)."""
+    return msgspec.to_builtins(value)

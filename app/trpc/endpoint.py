@@ -1,0 +1,427 @@
+"""The ASGI endpoint at /api/trpc: parse, run the calls concurrently, shape the answer.
+
+A raw ASGI callable rather than a Starlette route: this is the hot path, and building Request and
+Response objects per call would cost more than everything else a cheap query does. It answers in
+one of three forms: a JSON body (single call or `httpBatchLink` array), JSON lines as each call
+finishes (`httpBatchStreamLink`), or server-sent events (`httpSubscriptionLink`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+from starlette.requests import cookie_parser
+
+from app import superjson
+from app.calls import open_subscription, prepare_call, run_call
+from app.context import Cookie, RequestInfo, ResponseEffects, Services
+from app.errors import TRPCError
+from app.registry import REGISTRY
+from app.trpc.envelopes import (
+    as_trpc_error,
+    batch_status,
+    encode_value,
+    error_envelope,
+    error_shape,
+    result_envelope,
+)
+from app.trpc.parse import (
+    ParsedRequest,
+    check_json_content_type,
+    decode_path,
+    parse_request,
+    query_params,
+    unwrap_input,
+)
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_encode = msgspec.json.Encoder().encode
+_METHOD_FOR_KIND = {"query": "GET", "mutation": "POST", "subscription": "GET"}
+_SSE_PING_SECONDS = 15.0
+
+
+class ClientDisconnected(Exception):
+    pass
+
+
+class Outcome:
+    """The result of one call: a value, or an error with the exception that caused it."""
+
+    __slots__ = ("path", "value", "error", "cause")
+
+    def __init__(self, path: str, value: Any = None, error: TRPCError | None = None, cause: BaseException | None = None):
+        self.path = path
+        self.value = value
+        self.error = error
+        self.cause = cause
+
+    @property
+    def status(self) -> int:
+        return 200 if self.error is None else self.error.http_status
+
+
+class TRPCEndpoint:
+    def __init__(self, services: Callable[[], Services], prefix: str = "/api/trpc") -> None:
+        self._services = services
+        self.prefix = prefix
+
+    # ---- entry -------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        services = self._services()
+        settings = services.settings
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        method = scope["method"]
+        cors = self._cors_headers(headers, settings.allowed_origins)
+
+        if method == "OPTIONS":
+            await _send_bytes(send, 204, b"", {**cors, **self._preflight_headers(headers)} if cors else {})
+            return
+        if method == "HEAD":
+            await _send_bytes(send, 204, b"", cors)
+            return
+
+        try:
+            if method not in ("GET", "POST"):
+                raise TRPCError("METHOD_NOT_SUPPORTED", f"Unsupported {method}-request")
+            path_text = decode_path(scope.get("raw_path") or scope["path"].encode(), self.prefix)
+            params = query_params(scope.get("query_string", b""))
+            body = b""
+            if method == "POST":
+                check_json_content_type(headers.get("content-type"))
+                body = await _read_body(receive, headers, settings.max_body_bytes)
+            parsed = parse_request(method, path_text, params, headers, body, settings.max_batch_size)
+            _refuse_mixed_kinds(parsed)
+        except TRPCError as error:
+            # Request-level errors are one error object, even for a batch (wire spec section 6).
+            shape = error_shape(error, None, settings.debug)
+            await _send_json(send, error.http_status, error_envelope(shape, True), {**cors, **error.headers})
+            return
+        except ClientDisconnected:
+            return
+
+        request = RequestInfo(
+            method=method,
+            headers=headers,
+            cookies=cookie_parser(headers.get("cookie", "")),
+            client_address=_client_address(scope),
+            origin_trusted=_origin_trusted(headers, settings.allowed_origins),
+        )
+        effects = ResponseEffects()
+        response_headers = {**cors, "vary": "trpc-accept, accept"}
+
+        if not parsed.is_batch and _is_subscription(parsed.paths[0]) and method == "GET":
+            await self._serve_subscription(services, request, parsed, effects, response_headers, receive, send)
+        elif parsed.wants_stream:
+            await self._serve_jsonl(services, request, parsed, effects, response_headers, receive, send)
+        else:
+            await self._serve_json(services, request, parsed, effects, response_headers, receive, send)
+
+    # ---- one call ----------------------------------------------------------------------------
+
+    async def _call(
+        self, services: Services, request: RequestInfo, parsed: ParsedRequest, index: int, effects: ResponseEffects
+    ) -> Outcome:
+        path = parsed.paths[index]
+        try:
+            if parsed.input_error is not None:
+                raise parsed.input_error
+            _check_method(path, request.method)
+            raw = unwrap_input(parsed.raw_inputs[index], parsed.use_superjson)
+            procedure, context, value = await prepare_call(services, request, path, raw, effects)
+            return Outcome(path, value=await run_call(procedure, context, value))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # every failure of a call becomes that call's error item
+            return Outcome(path, error=as_trpc_error(error, services.settings.debug), cause=error)
+
+    async def _run_all(
+        self, services: Services, request: RequestInfo, parsed: ParsedRequest, effects: ResponseEffects
+    ) -> list[Outcome]:
+        if len(parsed.paths) == 1:
+            return [await self._call(services, request, parsed, 0, effects)]
+        return list(
+            await asyncio.gather(
+                *(self._call(services, request, parsed, index, effects) for index in range(len(parsed.paths)))
+            )
+        )
+
+    def _item(self, outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
+        if outcome.error is None:
+            return result_envelope(outcome.value, use_superjson)
+        return error_envelope(error_shape(outcome.error, outcome.path, debug, outcome.cause), use_superjson)
+
+    # ---- JSON (httpLink, httpBatchLink) ------------------------------------------------------
+
+    async def _serve_json(
+        self,
+        services: Services,
+        request: RequestInfo,
+        parsed: ParsedRequest,
+        effects: ResponseEffects,
+        headers: dict[str, str],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        outcomes = await _cancel_on_disconnect(receive, self._run_all(services, request, parsed, effects))
+        if outcomes is None:
+            return  # the client left; nobody is listening for an answer
+        debug = services.settings.debug
+        items = [self._item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
+        if parsed.is_batch:
+            status, body = batch_status([outcome.status for outcome in outcomes]), items
+        else:
+            status, body = outcomes[0].status, items[0]
+            if outcomes[0].error is not None:
+                headers.update(outcomes[0].error.headers)
+        headers.update(effects.headers)
+        await _send_json(send, status, body, headers, effects.cookies)
+
+    # ---- JSON lines (httpBatchStreamLink) ----------------------------------------------------
+
+    async def _serve_jsonl(
+        self,
+        services: Services,
+        request: RequestInfo,
+        parsed: ParsedRequest,
+        effects: ResponseEffects,
+        headers: dict[str, str],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        use_superjson = parsed.use_superjson
+        debug = services.settings.debug
+
+        def line(value: Any) -> bytes:
+            encoded = superjson.encode(value) if use_superjson else superjson.plain(value)
+            return _encode(encoded) + b"\n"
+
+        # Headers go out before any result is known, so cookies set by a streamed call cannot be
+        # delivered; auth procedures are called through the non-streaming links.
+        await send({"type": "http.response.start", "status": 200, "headers": _raw_headers(headers, "application/json")})
+        head = {str(index): [[0], [None, 0, index]] for index in range(len(parsed.paths))}
+        await send({"type": "http.response.body", "body": line(head), "more_body": True})
+
+        async def call_and_send(index: int) -> None:
+            outcome = await self._call(services, request, parsed, index, effects)
+            item = (
+                {"result": {"data": outcome.value}}
+                if outcome.error is None
+                else {"error": error_shape(outcome.error, outcome.path, debug, outcome.cause)}
+            )
+            await send({"type": "http.response.body", "body": line([index, 0, [[item]]]), "more_body": True})
+
+        work = asyncio.gather(*(call_and_send(index) for index in range(len(parsed.paths))))
+        finished = await _cancel_on_disconnect(receive, work)
+        if finished is not None:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    # ---- server-sent events (httpSubscriptionLink) -------------------------------------------
+
+    async def _serve_subscription(
+        self,
+        services: Services,
+        request: RequestInfo,
+        parsed: ParsedRequest,
+        effects: ResponseEffects,
+        headers: dict[str, str],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        use_superjson = parsed.use_superjson
+        debug = services.settings.debug
+        sse_headers = {
+            **headers,
+            "cache-control": "no-cache, no-transform",
+            "x-accel-buffering": "no",
+            "connection": "keep-alive",
+        }
+
+        async def event(data: bytes | str, name: str | None = None) -> None:
+            text = data.decode() if isinstance(data, bytes) else data
+            block = (f"event: {name}\n" if name else "") + f"data: {text}\n\n"
+            await send({"type": "http.response.body", "body": block.encode(), "more_body": True})
+
+        async def stream() -> None:
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": _raw_headers(sse_headers, "text/event-stream")}
+            )
+            await event("{}", "connected")
+            path = parsed.paths[0]
+            try:
+                if parsed.input_error is not None:
+                    raise parsed.input_error
+                raw = unwrap_input(parsed.raw_inputs[0], use_superjson)
+                procedure, context, value = await prepare_call(services, request, path, raw, effects)
+                iterator = open_subscription(procedure, context, value).__aiter__()
+                while True:
+                    try:
+                        item = await asyncio.wait_for(iterator.__anext__(), _SSE_PING_SECONDS)
+                    except TimeoutError:
+                        await event("", "ping")
+                        continue
+                    except StopAsyncIteration:
+                        break
+                    await event(_encode(encode_value(item, use_superjson)))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                trpc_error = as_trpc_error(error, debug)
+                shape = error_shape(trpc_error, path, debug, error)
+                await event(_encode(superjson.encode(shape) if use_superjson else shape), "serialized-error")
+            else:
+                await event("", "return")
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await _cancel_on_disconnect(receive, stream())
+
+    # ---- CORS --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _cors_headers(headers: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
+        origin = headers.get("origin")
+        if origin is None or origin.rstrip("/") not in allowed:
+            return {}
+        return {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
+
+    @staticmethod
+    def _preflight_headers(headers: dict[str, str]) -> dict[str, str]:
+        return {
+            "access-control-allow-methods": "GET, POST, OPTIONS",
+            "access-control-allow-headers": headers.get(
+                "access-control-request-headers", "content-type, trpc-accept, authorization"
+            ),
+            "access-control-max-age": "600",
+        }
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _is_subscription(path: str) -> bool:
+    procedure = REGISTRY.get(path)
+    return procedure is not None and procedure.kind == "subscription"
+
+
+def _check_method(path: str, method: str) -> None:
+    procedure = REGISTRY.get(path)
+    if procedure is None:
+        return  # prepare_call answers NOT_FOUND
+    expected = _METHOD_FOR_KIND[procedure.kind]
+    if method != expected:
+        raise TRPCError(
+            "METHOD_NOT_SUPPORTED",
+            f'Unsupported {method}-request to {procedure.kind} procedure at path "{path}"',
+            headers={"allow": expected},
+        )
+
+
+def _refuse_mixed_kinds(parsed: ParsedRequest) -> None:
+    kinds = sorted({REGISTRY[path].kind for path in parsed.paths if path in REGISTRY})
+    if len(kinds) > 1:
+        raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(kinds)}")
+
+
+def _origin_trusted(headers: dict[str, str], allowed: tuple[str, ...]) -> bool:
+    origin = headers.get("origin")
+    if origin is None or origin == "null" and headers.get("sec-fetch-site") == "same-origin":
+        return True
+    origin = origin.rstrip("/")
+    if origin in allowed:
+        return True
+    # Same-origin requests carry this host's own origin; compare host and port, not the scheme,
+    # since TLS may end at a proxy in front of us.
+    return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
+
+
+def _client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TRPCError("PAYLOAD_TOO_LARGE", f"Request body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise TRPCError("PAYLOAD_TOO_LARGE", f"Request body exceeds {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _cancel_on_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
+    """Run `work`; if the client disconnects first, cancel it and return None."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        done, _ = await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _raw_headers(headers: dict[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
+    raw = [(b"content-type", content_type.encode())]
+    raw.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
+    return raw
+
+
+def _cookie_header(cookie: Cookie) -> bytes:
+    jar: SimpleCookie = SimpleCookie()
+    jar[cookie.name] = cookie.value
+    morsel = jar[cookie.name]
+    morsel["path"] = cookie.path
+    morsel["samesite"] = cookie.same_site
+    if cookie.max_age is not None:
+        morsel["max-age"] = str(cookie.max_age)
+    if cookie.http_only:
+        morsel["httponly"] = True
+    if cookie.secure:
+        morsel["secure"] = True
+    return morsel.OutputString().encode("latin-1")
+
+
+async def _send_bytes(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_json(
+    send: Send, status: int, body: Any, headers: dict[str, str], cookies: list[Cookie] | None = None
+) -> None:
+    raw = _raw_headers(headers, "application/json")
+    for cookie in cookies or ():
+        raw.append((b"set-cookie", _cookie_header(cookie)))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": _encode(body)})
+

@@ -1,0 +1,51 @@
+"""Response envelopes and status codes of the tRPC wire protocol (wire spec sections 5 and 6)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from app import superjson
+from app.errors import TRPCError
+
+log = logging.getLogger("app.trpc")
+
+
+def as_trpc_error(error: BaseException, debug: bool) -> TRPCError:
+    if isinstance(error, TRPCError):
+        return error
+    log.exception("unhandled error in a procedure", exc_info=error)
+    # Outside debug mode an unexpected error says nothing of its cause: messages of libraries
+    # (database, model providers) can carry hosts, keys or customer data.
+    message = f"{type(error).__name__}: {error}" if debug else "Internal server error"
+    return TRPCError("INTERNAL_SERVER_ERROR", message)
+
+
+def error_shape(error: TRPCError, path: str | None, debug: bool, cause: BaseException | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": error.code, "httpStatus": error.http_status}
+    if path is not None:
+        data["path"] = path
+    data.update(error.data)
+    if debug:
+        data["stack"] = "".join(traceback.format_exception(cause or error))
+    return {"message": error.message, "code": error.json_rpc_code, "data": data}
+
+
+def encode_value(value: Any, use_superjson: bool) -> Any:
+    """`result.data` for a value: a superjson envelope, or the plain value."""
+    return superjson.encode(value) if use_superjson else superjson.plain(value)
+
+
+def result_envelope(value: Any, use_superjson: bool) -> dict[str, Any]:
+    return {"result": {"data": encode_value(value, use_superjson)}}
+
+
+def error_envelope(shape: dict[str, Any], use_superjson: bool) -> dict[str, Any]:
+    return {"error": {"json": shape} if use_superjson else shape}
+
+
+def batch_status(statuses: list[int]) -> int:
+    """All equal: that status; otherwise 207 Multi-Status."""
+    first = statuses[0]
+    return first if all(status == first for status in statuses) else 207

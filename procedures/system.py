@@ -1,0 +1,85 @@
+"""system.*: what a front end checks before anything else."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from app.ai.interface import EngineSettings
+from app.context import Context, Services
+from app.database import database_answers
+from app.registry import procedure
+
+# system.status is polled by every open tab; the database is asked at most once a second per
+# process, whatever the request rate.
+_DATABASE_CHECK_SECONDS = 1.0
+_DEFAULT_ENGINE_SETTINGS = EngineSettings()
+
+
+class EngineInfo(msgspec.Struct, frozen=True):
+    engine: str
+    model: str
+
+
+class Status(msgspec.Struct, frozen=True):
+    version: str
+    time: datetime
+    database: Literal["ok", "unavailable"]
+    ai: EngineInfo
+    debug: bool
+
+
+class HeartbeatInput(msgspec.Struct, frozen=True):
+    count: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 60
+    intervalMs: Annotated[int, msgspec.Meta(ge=10, le=60_000)] = 1000
+
+
+class Heartbeat(msgspec.Struct, frozen=True):
+    n: int
+    at: datetime
+    database: Literal["ok", "unavailable"]
+
+
+async def _database_state(services: Services) -> Literal["ok", "unavailable"]:
+    cache = services.extras.setdefault("database_check", {"at": -1e9, "ok": False, "lock": asyncio.Lock()})
+    if time.monotonic() - cache["at"] >= _DATABASE_CHECK_SECONDS:
+        async with cache["lock"]:
+            if time.monotonic() - cache["at"] >= _DATABASE_CHECK_SECONDS:
+                cache["ok"] = await database_answers(services.pool)
+                cache["at"] = time.monotonic()
+    return "ok" if cache["ok"] else "unavailable"
+
+
+def _engine_info(services: Services) -> EngineInfo:
+    settings = services.settings
+    if services.hosted_engine is not None and settings.ai_model:
+        return EngineInfo(engine="litellm", model=settings.ai_model)
+    if services.local_engine is not None:
+        return EngineInfo(engine="local", model=services.local_engine.model_name(_DEFAULT_ENGINE_SETTINGS))
+    return EngineInfo(engine="none", model="none")
+
+
+@procedure("system.status", "query", public=True)
+async def system_status(ctx: Context) -> Status:
+    return Status(
+        version=ctx.services.version,
+        time=datetime.now(UTC),
+        database=await _database_state(ctx.services),
+        ai=_engine_info(ctx.services),
+        debug=ctx.settings.debug,
+    )
+
+
+@procedure("system.heartbeat", "subscription", public=True)
+async def system_heartbeat(ctx: Context, input: HeartbeatInput) -> AsyncIterator[Heartbeat]:
+    """A live connection check for the front end's status indicator (server-sent events)."""
+    for n in range(1, input.count + 1):
+        yield Heartbeat(n=n, at=datetime.now(UTC), database=await _database_state(ctx.services))
+        if n < input.count:
+            await asyncio.sleep(input.intervalMs / 1000)
+

@@ -1,0 +1,249 @@
+-- helpdesk-ai schema: the single source of truth for tables and indexes.
+-- Applied at every start-up, so every statement is idempotent.
+--
+-- Tenancy: every tenant-owned table carries org_id, and its primary and foreign keys lead with
+-- org_id, so the data can later be distributed by org_id (Citus) without a rewrite. Global tables
+-- (plans) stay small.
+
+CREATE EXTENSION IF NOT EXISTS vector;
+
+-- ---------------------------------------------------------------------------------------------
+-- Plans and organizations
+
+CREATE TABLE IF NOT EXISTS plans (
+    name                      text PRIMARY KEY,
+    ai_features               text NOT NULL CHECK (ai_features IN ('none', 'basic', 'full')),
+    ai_operations_per_period  integer CHECK (ai_operations_per_period >= 0)  -- NULL: unlimited
+);
+
+INSERT INTO plans (name, ai_features, ai_operations_per_period) VALUES
+    ('free', 'none', 0),
+    ('pro', 'basic', 500),
+    ('business', 'full', NULL)
+ON CONFLICT (name) DO NOTHING;
+
+CREATE TABLE IF NOT EXISTS organizations (
+    id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name                  text NOT NULL,
+    slug                  text NOT NULL UNIQUE,
+    plan                  text NOT NULL REFERENCES plans (name),
+    -- AI settings: model, fallbackModels, embeddingModel, systemPrompts {operation: prompt},
+    -- intentTaxonomy [{name, description}], autoTriage, redactPii, replyTone.
+    ai_settings           jsonb NOT NULL DEFAULT '{}'::jsonb,
+    -- Per-organization override of the plan's quota (NULL: the plan's).
+    ai_operations_limit   integer CHECK (ai_operations_limit >= 0),
+    billing_anchor        timestamptz NOT NULL DEFAULT date_trunc('month', now()),
+    last_ticket_number    bigint NOT NULL DEFAULT 0,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    updated_at            timestamptz NOT NULL DEFAULT now()
+);
+
+-- ---------------------------------------------------------------------------------------------
+-- Accounts
+
+CREATE TABLE IF NOT EXISTS users (
+    org_id              uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id                  uuid NOT NULL DEFAULT gen_random_uuid(),
+    email               text NOT NULL,
+    name                text NOT NULL,
+    role                text NOT NULL CHECK (role IN ('admin', 'agent', 'viewer')),
+    password_hash       text,
+    expertise           text[] NOT NULL DEFAULT '{}',
+    active              boolean NOT NULL DEFAULT true,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id)
+);
+-- A login names an e-mail address only, so it must find exactly one account.
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (lower(email));
+
+CREATE TABLE IF NOT EXISTS sessions (
+    org_id          uuid NOT NULL,
+    id              uuid NOT NULL DEFAULT gen_random_uuid(),
+    user_id         uuid NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    last_seen_at    timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL,
+    revoked_at      timestamptz,
+    user_agent      text,
+    client_address  text,
+    PRIMARY KEY (org_id, id),
+    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS sessions_user_idx ON sessions (org_id, user_id) WHERE revoked_at IS NULL;
+
+-- Failed logins, for throttling by e-mail and by client address. Unlogged: losing it in a crash
+-- only forgets recent failures.
+CREATE UNLOGGED TABLE IF NOT EXISTS login_failures (
+    key         text NOT NULL,
+    failed_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS login_failures_key_idx ON login_failures (key, failed_at);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+    org_id          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id              uuid NOT NULL DEFAULT gen_random_uuid(),
+    name            text NOT NULL,
+    prefix          text NOT NULL,          -- shown in lists, e.g. "hd_3f9a1c"
+    secret_hash     text NOT NULL,          -- sha256 of the whole key; keys are random, not passwords
+    scopes          text[] NOT NULL,
+    created_by      uuid,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    last_used_at    timestamptz,
+    revoked_at      timestamptz,
+    PRIMARY KEY (org_id, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_prefix_key ON api_keys (prefix);
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpdesk data
+
+CREATE TABLE IF NOT EXISTS customers (
+    org_id      uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id          uuid NOT NULL DEFAULT gen_random_uuid(),
+    name        text,
+    email       text,
+    traits      jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS customers_email_key ON customers (org_id, lower(email)) WHERE email IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS tickets (
+    org_id              uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id                  uuid NOT NULL DEFAULT gen_random_uuid(),
+    number              bigint NOT NULL,
+    subject             text NOT NULL,
+    description         jsonb NOT NULL,     -- as sent: a JSON string or a TipTap document
+    description_text    text NOT NULL,      -- plain text derived from description
+    status              text NOT NULL DEFAULT 'open'
+                        CHECK (status IN ('open', 'pending', 'on_hold', 'resolved', 'closed')),
+    priority            text NOT NULL DEFAULT 'normal'
+                        CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+    tags                text[] NOT NULL DEFAULT '{}',
+    assignee_id         uuid,
+    customer_id         uuid,
+    ai_summary          text,
+    ai_resolved         boolean NOT NULL DEFAULT false,
+    escalation_reason   text,
+    sla_due_at          timestamptz,
+    unread_count        integer NOT NULL DEFAULT 0,
+    -- Full-text search over subject, description and messages; maintained by the application
+    -- because messages live in another table.
+    search_vector       tsvector NOT NULL DEFAULT ''::tsvector,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    resolved_at         timestamptz,
+    PRIMARY KEY (org_id, id),
+    UNIQUE (org_id, number),
+    FOREIGN KEY (org_id, assignee_id) REFERENCES users (org_id, id) ON DELETE SET NULL (assignee_id),
+    FOREIGN KEY (org_id, customer_id) REFERENCES customers (org_id, id) ON DELETE SET NULL (customer_id)
+);
+CREATE INDEX IF NOT EXISTS tickets_created_idx ON tickets (org_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS tickets_status_idx ON tickets (org_id, status, created_at DESC);
+CREATE INDEX IF NOT EXISTS tickets_assignee_idx ON tickets (org_id, assignee_id) WHERE assignee_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tickets_tags_idx ON tickets USING gin (tags);
+CREATE INDEX IF NOT EXISTS tickets_search_idx ON tickets USING gin (search_vector);
+CREATE INDEX IF NOT EXISTS tickets_unread_idx ON tickets (org_id) WHERE unread_count > 0 AND status NOT IN ('resolved', 'closed');
+
+CREATE TABLE IF NOT EXISTS messages (
+    org_id          uuid NOT NULL,
+    id              uuid NOT NULL DEFAULT gen_random_uuid(),
+    ticket_id       uuid NOT NULL,
+    author          text NOT NULL CHECK (author IN ('customer', 'agent')),
+    author_user_id  uuid,
+    content         text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id),
+    FOREIGN KEY (org_id, ticket_id) REFERENCES tickets (org_id, id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS messages_ticket_idx ON messages (org_id, ticket_id, created_at DESC);
+
+CREATE TABLE IF NOT EXISTS articles (
+    org_id          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id              uuid NOT NULL DEFAULT gen_random_uuid(),
+    title           text NOT NULL,
+    content         text NOT NULL,
+    published       boolean NOT NULL DEFAULT false,
+    tags            text[] NOT NULL DEFAULT '{}',
+    search_vector   tsvector GENERATED ALWAYS AS (
+                        setweight(to_tsvector('simple', coalesce(title, '')), 'A') ||
+                        setweight(to_tsvector('simple', coalesce(content, '')), 'B')) STORED,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id)
+);
+CREATE INDEX IF NOT EXISTS articles_created_idx ON articles (org_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS articles_search_idx ON articles USING gin (search_vector);
+
+-- ---------------------------------------------------------------------------------------------
+-- Embeddings. One row per (item, model); the vector's dimension is the model's. Vectors are
+-- stored inline (STORAGE PLAIN): a 512-d vector is just over the TOAST threshold, and TOASTed
+-- vectors make exact scans 3x slower. HNSW indexes are per model (a partial expression index
+-- with the model's dimension), created when a model is first used.
+
+CREATE TABLE IF NOT EXISTS ticket_embeddings (
+    org_id          uuid NOT NULL,
+    ticket_id       uuid NOT NULL,
+    model           text NOT NULL,
+    dimensions      integer NOT NULL,
+    embedding       vector NOT NULL,
+    content_hash    text NOT NULL,     -- of the text that was embedded, to know when it is stale
+    token_count     integer NOT NULL DEFAULT 0,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, ticket_id, model),
+    FOREIGN KEY (org_id, ticket_id) REFERENCES tickets (org_id, id) ON DELETE CASCADE
+);
+ALTER TABLE ticket_embeddings ALTER COLUMN embedding SET STORAGE PLAIN;
+
+CREATE TABLE IF NOT EXISTS article_embeddings (
+    org_id          uuid NOT NULL,
+    article_id      uuid NOT NULL,
+    model           text NOT NULL,
+    dimensions      integer NOT NULL,
+    embedding       vector NOT NULL,
+    content_hash    text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, article_id, model),
+    FOREIGN KEY (org_id, article_id) REFERENCES articles (org_id, id) ON DELETE CASCADE
+);
+ALTER TABLE article_embeddings ALTER COLUMN embedding SET STORAGE PLAIN;
+
+-- ---------------------------------------------------------------------------------------------
+-- Metering
+
+-- One row per organization and billing period: the quota counter. A call reserves an operation
+-- with a conditional UPDATE (atomic across processes) and releases it if the AI layer fails.
+CREATE TABLE IF NOT EXISTS ai_usage_periods (
+    org_id          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    period_start    timestamptz NOT NULL,
+    period_end      timestamptz NOT NULL,
+    operations      integer NOT NULL DEFAULT 0 CHECK (operations >= 0),
+    PRIMARY KEY (org_id, period_start)
+);
+
+-- The token ledger: one row per model or embedding call.
+CREATE TABLE IF NOT EXISTS token_usage (
+    org_id              uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id                  uuid NOT NULL DEFAULT gen_random_uuid(),
+    user_id             uuid,
+    api_key_id          uuid,
+    operation           text NOT NULL,
+    model               text NOT NULL,
+    prompt_tokens       integer NOT NULL CHECK (prompt_tokens >= 0),
+    completion_tokens   integer NOT NULL CHECK (completion_tokens >= 0),
+    total_tokens        integer GENERATED ALWAYS AS (prompt_tokens + completion_tokens) STORED,
+    cost_usd            numeric(14, 8),
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id)
+);
+CREATE INDEX IF NOT EXISTS token_usage_created_idx ON token_usage (org_id, created_at DESC);
+
+-- Request-rate windows per user and minute. Unlogged: a crash only forgets the current minute.
+CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_windows (
+    org_id          uuid NOT NULL,
+    subject         text NOT NULL,          -- "user:<id>" or "key:<id>"
+    window_start    timestamptz NOT NULL,
+    hits            integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, subject, window_start)
+);

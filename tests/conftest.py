@@ -1,0 +1,45 @@
+"""Shared fixtures: one real PostgreSQL and one running app for the whole session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from app.database import apply_schema, create_pool
+from tests.support.servers import LiveServer, start_app, start_test_postgres
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    url, server = start_test_postgres()
+    import asyncio
+
+    asyncio.run(apply_schema(url))
+    yield url
+    server.cleanup()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    server = start_app(database_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool for arranging data and checking what the server wrote."""
+    pool = await create_pool(database_url, 5)
+    yield pool
+    await pool.close()

