@@ -29,6 +29,8 @@ class SuperjsonError(ValueError):
 
 
 def _escape_key(key: str) -> str:
+    if "." not in key and "\\" not in key:
+        return key
     return key.replace("\\", "\\\\").replace(".", "\\.")
 
 
@@ -47,41 +49,48 @@ def _to_builtins(value: Any) -> Any:
 def encode(value: Any) -> dict[str, Any]:
     """Return the superjson envelope `{"json": ..., "meta": ...}` for a value."""
     annotations: dict[str, list[Any]] = {}
-    root_annotation: list[Any] | None = None
+    trail: list[str] = []  # keys from the root to the current node; joined only when annotating
 
-    def walk(item: Any, path: str) -> Any:
-        nonlocal root_annotation
-        if isinstance(item, datetime):
-            note: list[Any] | None = ["Date"]
-            result: Any = _iso(item)
-        elif isinstance(item, float) and (math.isnan(item) or math.isinf(item)):
-            note = ["number"]
-            result = "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
-        elif isinstance(item, dict):
-            return {key: walk(child, f"{path}.{_escape_key(str(key))}" if path else _escape_key(str(key)))
-                    for key, child in item.items()}
-        elif isinstance(item, (list, tuple)):
-            return [walk(child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item)]
-        elif isinstance(item, (set, frozenset)):
-            note = ["set"]
-            result = [walk(child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item)]
-        elif item is MISSING:
-            note = ["undefined"]
-            result = None
-        else:
+    def annotate(note: list[Any]) -> None:
+        annotations[".".join(trail)] = note
+
+    def walk(item: Any) -> Any:
+        if item is None or isinstance(item, (str, bool, int)):
             return item
-        if path:
-            annotations[path] = note
-        else:
-            root_annotation = note
-        return result
+        if isinstance(item, dict):
+            result_dict = {}
+            for key, child in item.items():
+                trail.append(_escape_key(key) if isinstance(key, str) else str(key))
+                result_dict[key] = walk(child)
+                trail.pop()
+            return result_dict
+        if isinstance(item, (list, tuple, set, frozenset)):
+            if isinstance(item, (set, frozenset)):
+                annotate(["set"])
+            result_list = []
+            for index, child in enumerate(item):
+                trail.append(str(index))
+                result_list.append(walk(child))
+                trail.pop()
+            return result_list
+        if isinstance(item, datetime):
+            annotate(["Date"])
+            return _iso(item)
+        if isinstance(item, float):
+            if math.isnan(item) or math.isinf(item):
+                annotate(["number"])
+                return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+            return item
+        if item is MISSING:
+            annotate(["undefined"])
+            return None
+        return item
 
-    plain = walk(_to_builtins_keep(value), "")
+    plain = walk(_to_builtins_keep(value))
     envelope: dict[str, Any] = {"json": plain}
-    if root_annotation is not None:
-        envelope["meta"] = {"values": root_annotation, "v": 1}
-    elif annotations:
-        envelope["meta"] = {"values": annotations, "v": 1}
+    if annotations:
+        root = annotations.pop("", None)
+        envelope["meta"] = {"values": root if root is not None else annotations, "v": 1}
     return envelope
 
 
