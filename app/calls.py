@@ -80,9 +80,13 @@ async def prepare_call(
             raise TRPCError("UNAUTHORIZED", "Sign in or send an API key")
         authorize(procedure, caller, request)
         context.caller = caller
-    elif services.authenticate is not None and procedure.path.startswith("auth."):
-        # Public auth procedures (login, logout) still like to know an existing session.
-        context.caller = await _authenticate_once(services, request)
+    elif procedure.path.startswith("auth."):
+        # Public auth procedures (login, logout) like to know an existing session, but a stale
+        # or revoked cookie must not stop anyone from signing in again.
+        try:
+            context.caller = await _authenticate_once(services, request)
+        except TRPCError:
+            context.caller = None
     return procedure, context, decode_input(procedure, raw_input)
 
 
