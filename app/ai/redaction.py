@@ -62,11 +62,11 @@ _EMAIL = re.compile(
 )
 
 # A country code, check digits, then up to 30 letters/digits, optionally grouped by spaces. The
-# match is greedy and may swallow a following word, so `_find_ibans` trims it back.
+# match is greedy and may swallow a following word, so it is trimmed back before checking.
 _IBAN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,36}")
 
 # 13-19 digits, optionally separated by single spaces or hyphens (as printed on cards).
-_CARD_CANDIDATE = re.compile(r"(?<![\d\w])\d(?:[ -]?\d){12,22}")
+_CARD_CANDIDATE = re.compile(r"(?<!\w)\d(?:[ -]?\d){12,22}")
 
 _SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")
 
@@ -101,30 +101,68 @@ def _find_emails(text: str) -> Iterator[Span]:
         yield match.span()
 
 
-def _find_ibans(text: str) -> Iterator[Span]:
-    for match in _IBAN_CANDIDATE.finditer(text):
+def _longest_valid_prefixes(
+    pattern: re.Pattern[str],
+    text: str,
+    may_end_at: Callable[[str, int], bool],
+    is_valid: Callable[[str], bool],
+) -> Iterator[Span]:
+    """Spans of the longest valid prefix of each greedy `pattern` match.
+
+    A greedy candidate can swallow what follows it ("DE89 3704 ... 00 please", "4111 ... 1111 2
+    items"), so each match is trimmed back to the longest prefix that ends where `may_end_at`
+    allows and passes its checksum. The scan then resumes right after what was kept (the
+    swallowed text may hold the next IBAN or card), or one character on when nothing was.
+    """
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
         start, matched = match.start(), match.group()
-        # The greedy match may swallow the next word ("DE89 3704 ... 00 please"): take the
-        # longest prefix that ends before a space (or at the match's end) and checks out.
-        for end in range(len(matched), 14, -1):
-            if matched[end - 1] != " " and (end == len(matched) or matched[end] == " "):
-                if iban_valid(matched[:end]):
-                    yield (start, start + end)
-                    break
+        position = start + 1
+        for end in range(len(matched), 0, -1):
+            if may_end_at(matched, end) and is_valid(matched[:end]):
+                yield (start, start + end)
+                position = start + end
+                break
+
+
+def _iban_may_end_at(candidate: str, end: int) -> bool:
+    return candidate[end - 1] != " " and (end == len(candidate) or candidate[end] == " ")
+
+
+def _iban_written_as_one(candidate: str) -> bool:
+    """Compact, or in groups of four with a shorter last group; one letter case throughout.
+
+    Without this, a checksum that holds by chance (1 in 97) could join an IBAN and the words
+    after it into one span.
+    """
+    groups = candidate.split(" ")
+    if len(groups) > 1 and any(len(group) != 4 for group in groups[:-1]):
+        return False
+    letters = [char for char in candidate if char.isalpha()]
+    return all(char.isupper() for char in letters) or all(char.islower() for char in letters)
+
+
+def _iban_valid_as_written(candidate: str) -> bool:
+    return _iban_written_as_one(candidate) and iban_valid(candidate)
+
+
+def _card_may_end_at(candidate: str, end: int) -> bool:
+    # Only at a separator: cutting inside a run of digits would find a Luhn-valid prefix in
+    # almost any long number.
+    return candidate[end - 1].isdigit() and (end == len(candidate) or candidate[end] in " -")
+
+
+def _card_valid(candidate: str) -> bool:
+    digits = re.sub(r"[ -]", "", candidate)
+    return 13 <= len(digits) <= 19 and luhn_valid(digits)
+
+
+def _find_ibans(text: str) -> Iterator[Span]:
+    return _longest_valid_prefixes(_IBAN_CANDIDATE, text, _iban_may_end_at, _iban_valid_as_written)
 
 
 def _find_cards(text: str) -> Iterator[Span]:
-    for match in _CARD_CANDIDATE.finditer(text):
-        start, matched = match.start(), match.group()
-        # The greedy match may run into a following number ("4111 1111 1111 1111 2 items"):
-        # take the longest prefix ending on a digit that is a Luhn-valid 13-19 digit number.
-        for end in range(len(matched), 0, -1):
-            if not matched[end - 1].isdigit():
-                continue
-            digits = re.sub(r"[ -]", "", matched[:end])
-            if 13 <= len(digits) <= 19 and luhn_valid(digits):
-                yield (start, start + end)
-                break
+    return _longest_valid_prefixes(_CARD_CANDIDATE, text, _card_may_end_at, _card_valid)
 
 
 def _find_ssns(text: str) -> Iterator[Span]:
@@ -225,9 +263,7 @@ def _map_strings(value: Any, transform: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return transform(value)
     if isinstance(value, msgspec.Struct):
-        changes = {
-            name: _map_strings(getattr(value, name), transform) for name in value.__struct_fields__
-        }
+        changes = {name: _map_strings(getattr(value, name), transform) for name in value.__struct_fields__}
         return msgspec.structs.replace(value, **changes)
     if isinstance(value, list):
         return [_map_strings(item, transform) for item in value]

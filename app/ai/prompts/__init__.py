@@ -81,9 +81,7 @@ def user_message(instructions: str, *blocks: str) -> str:
     return "\n\n".join([instructions.strip(), DATA_NOTICE, *blocks])
 
 
-def language_instruction(default_language: Language | None) -> str:
+def language_instruction(what: str, default_language: Language | None) -> str:
+    """Customer-facing and summary text follows the ticket's language; the org's is the fallback."""
     fallback = LANGUAGE_NAMES[default_language or "en"]
-    return (
-        "Write your text in the language the customer writes in; "
-        f"when that is unclear, write in {fallback}."
-    )
+    return f"Write {what} in the language the customer writes in; when that is unclear, write in {fallback}."
