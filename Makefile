@@ -13,7 +13,7 @@ $(VENV)/.deps-run: pyproject.toml scripts/deps.py
 	touch $@
 
 $(VENV)/.deps-test: $(VENV)/.deps-run
-	$(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py hosted test)
+	$(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py test)
 	touch $@
 
 tests/interop/node_modules/.stamp: tests/interop/package-lock.json
@@ -24,7 +24,6 @@ deps: $(VENV)/.deps-run
 deps-test: $(VENV)/.deps-test tests/interop/node_modules/.stamp
 
 run: deps
-	@if [ -n "$$AI_MODEL" ]; then $(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py hosted); fi
 	APP_ENV=$${APP_ENV:-development} $(PY) -m app
 
 test: deps-test

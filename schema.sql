@@ -98,6 +98,29 @@ CREATE UNIQUE INDEX IF NOT EXISTS api_keys_prefix_key ON api_keys (prefix);
 -- ---------------------------------------------------------------------------------------------
 -- Helpdesk data
 
+-- Full-text search. The 'simple' configuration (no stemming, no stop words): tickets arrive in at
+-- least six languages (en, es, fr, de, it, pt), a ticket's language is not known when it is
+-- indexed, and stemming with another language's rules mangles words. On top of it, accents and
+-- ligatures are folded on both sides, because people type "facturacion" as often as
+-- "facturación" and "Ruckerstattung" for "Rückerstattung". Write vectors with
+-- helpdesk_search_vector and query them with helpdesk_search_query, never with to_tsvector or
+-- websearch_to_tsquery directly, or accented words stop matching.
+CREATE OR REPLACE FUNCTION helpdesk_fold(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN translate(
+        replace(replace(replace(lower(value), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'),
+        'àáâãäåçèéêëìíîïñòóôõöùúûüýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľŀńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžșțøłđı',
+        'aaaaaaceeeeiiiinooooouuuuyyaaaccccdeeeeegggghiiiijkllllnnnooorrrssssttuuuuuuwyzzzstoldi');
+
+CREATE OR REPLACE FUNCTION helpdesk_search_vector(value text, weight "char") RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN setweight(to_tsvector('simple'::regconfig, helpdesk_fold(coalesce(value, ''))), weight);
+
+-- websearch syntax: words are ANDed, "quoted phrases", `or`, and -excluded words.
+CREATE OR REPLACE FUNCTION helpdesk_search_query(value text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN websearch_to_tsquery('simple'::regconfig, helpdesk_fold(coalesce(value, '')));
+
 CREATE TABLE IF NOT EXISTS customers (
     org_id      uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     id          uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -128,8 +151,9 @@ CREATE TABLE IF NOT EXISTS tickets (
     escalation_reason   text,
     sla_due_at          timestamptz,
     unread_count        integer NOT NULL DEFAULT 0,
-    -- Full-text search over subject, description and messages; maintained by the application
-    -- because messages live in another table.
+    -- Full-text search over subject (weight A), description (B), messages (C) and the customer's
+    -- name and e-mail (D); maintained by the application (app/helpdesk) because messages and
+    -- customers live in other tables.
     search_vector       tsvector NOT NULL DEFAULT ''::tsvector,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
@@ -167,12 +191,25 @@ CREATE TABLE IF NOT EXISTS articles (
     published       boolean NOT NULL DEFAULT false,
     tags            text[] NOT NULL DEFAULT '{}',
     search_vector   tsvector GENERATED ALWAYS AS (
-                        setweight(to_tsvector('simple', coalesce(title, '')), 'A') ||
-                        setweight(to_tsvector('simple', coalesce(content, '')), 'B')) STORED,
+                        helpdesk_search_vector(title, 'A') || helpdesk_search_vector(content, 'B')) STORED,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, id)
 );
+-- A database created before accents were folded gets the folding expression (once).
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_attrdef d
+        JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        WHERE d.adrelid = 'articles'::regclass AND a.attname = 'search_vector'
+          AND pg_get_expr(d.adbin, d.adrelid) LIKE '%helpdesk_search_vector%'
+    ) THEN
+        ALTER TABLE articles ALTER COLUMN search_vector
+            SET EXPRESSION AS (helpdesk_search_vector(title, 'A') || helpdesk_search_vector(content, 'B'));
+    END IF;
+END
+$$;
 CREATE INDEX IF NOT EXISTS articles_created_idx ON articles (org_id, created_at DESC);
 CREATE INDEX IF NOT EXISTS articles_search_idx ON articles USING gin (search_vector);
 
@@ -212,8 +249,34 @@ ALTER TABLE article_embeddings ALTER COLUMN embedding SET STORAGE PLAIN;
 -- ---------------------------------------------------------------------------------------------
 -- Metering
 
+-- The monthly billing period [period_start, period_end) containing `moment`, anchored at the
+-- organization's billing_anchor (its day and time of day, in UTC). In a month too short for the
+-- anchor's day the period starts on the month's last day: timestamp + interval 'n months' clamps
+-- the day, and every start is computed from the anchor, not from the previous period. Mirrors
+-- app.metering.current_period, which the tests compare it with.
+CREATE OR REPLACE FUNCTION billing_period(
+    anchor timestamptz, moment timestamptz, OUT period_start timestamptz, OUT period_end timestamptz
+) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH utc AS (
+        SELECT anchor AT TIME ZONE 'UTC' AS anchor, moment AT TIME ZONE 'UTC' AS moment
+    ), calendar_months AS (
+        SELECT anchor, moment,
+               ((extract(year FROM moment) - extract(year FROM anchor)) * 12
+                + extract(month FROM moment) - extract(month FROM anchor))::integer AS months
+        FROM utc
+    ), elapsed AS (
+        -- Before the anchor's day and time of day in this month: still the previous period.
+        SELECT anchor, months - (anchor + make_interval(months => months) > moment)::integer AS months
+        FROM calendar_months
+    )
+    SELECT (anchor + make_interval(months => months)) AT TIME ZONE 'UTC',
+           (anchor + make_interval(months => months + 1)) AT TIME ZONE 'UTC'
+    FROM elapsed
+$$;
+
 -- One row per organization and billing period: the quota counter. A call reserves an operation
--- with a conditional UPDATE (atomic across processes) and releases it if the AI layer fails.
+-- with a conditional UPSERT (atomic across processes; app/metering.py) and releases it if the
+-- call fails.
 CREATE TABLE IF NOT EXISTS ai_usage_periods (
     org_id          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     period_start    timestamptz NOT NULL,
