@@ -67,6 +67,8 @@ def decode_input(procedure: Procedure, raw: Any) -> Any:
         return msgspec.convert(raw, procedure.input_type, strict=False)
     except msgspec.ValidationError as error:
         raise TRPCError("BAD_REQUEST", f"Invalid input: {error}", data={"issue": str(error)}) from None
+    except RecursionError:
+        raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
 
 
 async def prepare_call(

@@ -41,18 +41,22 @@ def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def _to_builtins(value: Any) -> Any:
-    # Keep datetimes as objects so the walk below can annotate them.
-    return msgspec.to_builtins(value, builtin_types=(datetime,))
+def _convert(item: Any) -> Any:
+    """A non-JSON object (Struct, UUID, Decimal, date, ...) as builtins, datetimes kept."""
+    if isinstance(item, date) and not isinstance(item, datetime):
+        return datetime(item.year, item.month, item.day, tzinfo=UTC)
+    return msgspec.to_builtins(item, builtin_types=(datetime,))
 
 
-def encode(value: Any) -> dict[str, Any]:
-    """Return the superjson envelope `{"json": ..., "meta": ...}` for a value."""
-    annotations: dict[str, list[Any]] = {}
+def _walk(value: Any, annotations: dict[str, list[Any]] | None) -> Any:
+    """JSON-safe form of `value`. With `annotations`, superjson: special values become strings
+    annotated at their path. Without, what JSON.stringify gives: Dates as ISO strings, undefined
+    members left out, undefined items and non-finite numbers as null."""
     trail: list[str] = []  # keys from the root to the current node; joined only when annotating
 
     def annotate(note: list[Any]) -> None:
-        annotations[".".join(trail)] = note
+        if annotations is not None:
+            annotations[".".join(trail)] = note
 
     def walk(item: Any) -> Any:
         if item is None or isinstance(item, (str, bool, int)):
@@ -60,13 +64,13 @@ def encode(value: Any) -> dict[str, Any]:
         if isinstance(item, dict):
             result_dict = {}
             for key, child in item.items():
+                if child is MISSING and annotations is None:
+                    continue
                 trail.append(_escape_key(key) if isinstance(key, str) else str(key))
                 result_dict[key] = walk(child)
                 trail.pop()
             return result_dict
-        if isinstance(item, (list, tuple, set, frozenset)):
-            if isinstance(item, (set, frozenset)):
-                annotate(["set"])
+        if isinstance(item, (list, tuple)):
             result_list = []
             for index, child in enumerate(item):
                 trail.append(str(index))
@@ -78,32 +82,33 @@ def encode(value: Any) -> dict[str, Any]:
             return _iso(item)
         if isinstance(item, float):
             if math.isnan(item) or math.isinf(item):
+                if annotations is None:
+                    return None
                 annotate(["number"])
                 return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
             return item
         if item is MISSING:
             annotate(["undefined"])
             return None
-        return item
+        return walk(_convert(item))
 
-    plain = walk(_to_builtins_keep(value))
-    envelope: dict[str, Any] = {"json": plain}
+    return walk(value)
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """Return the superjson envelope `{"json": ..., "meta": ...}` for a value."""
+    annotations: dict[str, list[Any]] = {}
+    envelope: dict[str, Any] = {"json": _walk(value, annotations)}
     if annotations:
         root = annotations.pop("", None)
         envelope["meta"] = {"values": root if root is not None else annotations, "v": 1}
     return envelope
 
 
-def _to_builtins_keep(value: Any) -> Any:
-    if value is MISSING or value is None or isinstance(value, (str, int, bool, datetime)):
-        return value
-    if isinstance(value, float):
-        return value
-    if isinstance(value, (set, frozenset)):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return _to_builtins(value)
+def plain(value: Any) -> Any:
+    """The JSON form of a value for a client without a transformer (MISSING stays MISSING at
+    the root: the caller leaves `data` out, as JSON.stringify drops an undefined member)."""
+    return value if value is MISSING else _walk(value, None)
 
 
 UNDEFINED_ENVELOPE: dict[str, Any] = {"json": None, "meta": {"values": ["undefined"], "v": 1}}
@@ -186,14 +191,14 @@ def _apply_nested(value: list[Any], annotation: list[Any]) -> list[Any]:
     return value
 
 
-def _apply_tree(value: Any, values: dict[str, Any], legacy: bool) -> Any:
+def _apply_tree(value: Any, values: dict[str, Any], legacy: bool, keep_undefined: bool = False) -> Any:
     # Longest paths first, so a container annotation (set/map) sees its children already converted.
     for path in sorted(values, key=lambda p: -len(_split_path(p, legacy))):
-        value = _set_at(value, _split_path(path, legacy), values[path])
+        value = _set_at(value, _split_path(path, legacy), values[path], keep_undefined)
     return value
 
 
-def _set_at(root: Any, keys: list[str], annotation: Any) -> Any:
+def _set_at(root: Any, keys: list[str], annotation: Any, keep_undefined: bool) -> Any:
     if not keys:
         return _apply(root, annotation)
     parent = root
@@ -204,14 +209,14 @@ def _set_at(root: Any, keys: list[str], annotation: Any) -> Any:
         if last not in parent:
             raise SuperjsonError(f"superjson path does not exist: {'.'.join(keys)}")
         converted = _apply(parent[last], annotation)
-        if converted is MISSING:
-            del parent[last]
+        if converted is MISSING and not keep_undefined:
+            del parent[last]  # an absent member, so a Struct field takes its default
         else:
             parent[last] = converted
     elif isinstance(parent, list):
         index = _index(parent, last)
         converted = _apply(parent[index], annotation)
-        parent[index] = None if converted is MISSING else converted
+        parent[index] = None if converted is MISSING and not keep_undefined else converted
     else:
         raise SuperjsonError(f"superjson path does not exist: {'.'.join(keys)}")
     return root
@@ -239,8 +244,11 @@ def is_envelope(value: Any) -> bool:
     return isinstance(value, dict) and "json" in value and set(value) <= {"json", "meta"}
 
 
-def decode(envelope: Any) -> Any:
-    """Decode a superjson envelope to plain Python values (MISSING for a root `undefined`)."""
+def decode(envelope: Any, keep_undefined: bool = False) -> Any:
+    """Decode a superjson envelope to plain Python values (MISSING for a root `undefined`).
+
+    Nested `undefined` members are dropped (and undefined array items become None) unless
+    `keep_undefined`, for free-form values that must come back exactly as they were sent."""
     if not is_envelope(envelope):
         raise SuperjsonError("expected a superjson envelope {json, meta?}")
     value = envelope["json"]
@@ -256,10 +264,6 @@ def decode(envelope: Any) -> Any:
     if isinstance(values, list):
         return _apply(value, values)
     if isinstance(values, dict):
-        return _apply_tree(value, values, legacy)
+        return _apply_tree(value, values, legacy, keep_undefined)
     raise SuperjsonError("superjson meta.values must be an array or an object")
 
-
-def plain(value: Any) -> Any:
-    """The JSON form of a value for a client without a transformer (Dates as ISO strings)."""
-    return msgspec.to_builtins(value)

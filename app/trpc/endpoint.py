@@ -77,6 +77,19 @@ class TRPCEndpoint:
     # ---- entry -------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._handle(scope, receive, send)
+        except Exception as error:
+            # A failure outside any call still answers in tRPC's shape, never a bare 500 page.
+            # (Streams have sent their headers already; the server then just closes them.)
+            debug = self._services().settings.debug
+            trpc_error = as_trpc_error(error, debug)
+            body = _encode(error_envelope(error_shape(trpc_error, None, debug, error), True))
+            await send({"type": "http.response.start", "status": trpc_error.http_status,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         services = self._services()
         settings = services.settings
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
@@ -135,8 +148,8 @@ class TRPCEndpoint:
         try:
             if parsed.input_error is not None:
                 raise parsed.input_error
-            _check_method(path, request.method)
-            raw = unwrap_input(parsed.raw_inputs[index], parsed.use_superjson)
+            _check_method(path, request.method, parsed.is_batch)
+            raw = unwrap_input(parsed.raw_inputs[index], parsed.use_superjson, _takes_free_form_input(path))
             procedure, context, value = await prepare_call(services, request, path, raw, effects)
             return Outcome(path, value=await run_call(procedure, context, value))
         except asyncio.CancelledError:
@@ -260,15 +273,17 @@ class TRPCEndpoint:
             try:
                 if parsed.input_error is not None:
                     raise parsed.input_error
-                raw = unwrap_input(parsed.raw_inputs[0], use_superjson)
+                raw = unwrap_input(parsed.raw_inputs[0], use_superjson, _takes_free_form_input(path))
                 procedure, context, value = await prepare_call(services, request, path, raw, effects)
                 iterator = open_subscription(procedure, context, value).__aiter__()
                 while True:
-                    try:
-                        item = await asyncio.wait_for(iterator.__anext__(), _SSE_PING_SECONDS)
-                    except TimeoutError:
+                    # A quiet spell sends pings; the pending step of the generator is kept, not
+                    # cancelled, so the subscription goes on where it was.
+                    step = asyncio.ensure_future(iterator.__anext__())
+                    while not (await asyncio.wait((step,), timeout=_SSE_PING_SECONDS))[0]:
                         await event("", "ping")
-                        continue
+                    try:
+                        item = step.result()
                     except StopAsyncIteration:
                         break
                     await event(_encode(encode_value(item, use_superjson)))
@@ -312,10 +327,17 @@ def _is_subscription(path: str) -> bool:
     return procedure is not None and procedure.kind == "subscription"
 
 
-def _check_method(path: str, method: str) -> None:
+def _takes_free_form_input(path: str) -> bool:
+    procedure = REGISTRY.get(path)
+    return procedure is not None and procedure.input_type is Any
+
+
+def _check_method(path: str, method: str, in_batch: bool) -> None:
     procedure = REGISTRY.get(path)
     if procedure is None:
         return  # prepare_call answers NOT_FOUND
+    if procedure.kind == "subscription" and in_batch:
+        raise TRPCError("BAD_REQUEST", "Cannot batch subscription calls")
     expected = _METHOD_FOR_KIND[procedure.kind]
     if method != expected:
         raise TRPCError(
@@ -420,9 +442,10 @@ async def _send_bytes(send: Send, status: int, body: bytes, headers: dict[str, s
 async def _send_json(
     send: Send, status: int, body: Any, headers: dict[str, str], cookies: list[Cookie] | None = None
 ) -> None:
+    encoded = _encode(body)  # first, so an encoding failure can still become an error answer
     raw = _raw_headers(headers, "application/json")
     for cookie in cookies or ():
         raw.append((b"set-cookie", _cookie_header(cookie)))
     await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": _encode(body)})
+    await send({"type": "http.response.body", "body": encoded})
 

@@ -82,6 +82,8 @@ def _decode_json(text: bytes | str) -> Any:
         return _json_decoder.decode(text)
     except msgspec.DecodeError as error:
         raise TRPCError("PARSE_ERROR", f"Input is not valid JSON: {error}") from None
+    except RecursionError:
+        raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
 
 
 def _uses_superjson(inputs: list[Any]) -> bool:
@@ -141,11 +143,11 @@ def parse_request(
     )
 
 
-def unwrap_input(raw: Any, use_superjson: bool) -> Any:
+def unwrap_input(raw: Any, use_superjson: bool, keep_undefined: bool) -> Any:
     """The call's input as plain Python values (Dates as datetimes)."""
     if raw is MISSING or not use_superjson:
         return raw
     try:
-        return superjson.decode(raw)
+        return superjson.decode(raw, keep_undefined)
     except superjson.SuperjsonError as error:
         raise TRPCError("BAD_REQUEST", f"Invalid superjson input: {error}") from None
