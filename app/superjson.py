@@ -48,6 +48,9 @@ def _convert(item: Any) -> Any:
     return msgspec.to_builtins(item, builtin_types=(datetime,))
 
 
+_ROOT = "\0root"  # where the root's own annotation is kept: "" is the path of a member named ""
+
+
 def _walk(value: Any, annotations: dict[str, list[Any]] | None) -> Any:
     """JSON-safe form of `value`. With `annotations`, superjson: special values become strings
     annotated at their path. Without, what JSON.stringify gives: Dates as ISO strings, undefined
@@ -56,7 +59,7 @@ def _walk(value: Any, annotations: dict[str, list[Any]] | None) -> Any:
 
     def annotate(note: list[Any]) -> None:
         if annotations is not None:
-            annotations[".".join(trail)] = note
+            annotations[".".join(trail) if trail else _ROOT] = note
 
     def walk(item: Any) -> Any:
         if item is None or isinstance(item, (str, bool, int)):
@@ -100,7 +103,7 @@ def encode(value: Any) -> dict[str, Any]:
     annotations: dict[str, list[Any]] = {}
     envelope: dict[str, Any] = {"json": _walk(value, annotations)}
     if annotations:
-        root = annotations.pop("", None)
+        root = annotations.pop(_ROOT, None)
         envelope["meta"] = {"values": root if root is not None else annotations, "v": 1}
     return envelope
 
