@@ -35,10 +35,12 @@ def _escape_key(key: str) -> str:
 
 
 def _iso(value: datetime) -> str:
+    """JavaScript's Date.toISOString(): UTC, milliseconds, "Z"."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _convert(item: Any) -> Any:
@@ -56,46 +58,70 @@ def _walk(value: Any, annotations: dict[str, list[Any]] | None) -> Any:
     annotated at their path. Without, what JSON.stringify gives: Dates as ISO strings, undefined
     members left out, undefined items and non-finite numbers as null."""
     trail: list[str] = []  # keys from the root to the current node; joined only when annotating
+    return _walk_node(value, annotations, trail)
 
-    def annotate(note: list[Any]) -> None:
-        if annotations is not None:
-            annotations[".".join(trail) if trail else _ROOT] = note
 
-    def walk(item: Any) -> Any:
-        if item is None or isinstance(item, (str, bool, int)):
+# Exact types that are already JSON; checked by identity first because this runs for every node
+# of every answer.
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _walk_node(item: Any, annotations: dict[str, list[Any]] | None, trail: list[str]) -> Any:
+    kind = type(item)
+    if kind in _JSON_SCALARS:
+        return item
+    if kind is dict:
+        result_dict = {}
+        for key, child in item.items():
+            child_kind = type(child)
+            if child_kind in _JSON_SCALARS:
+                result_dict[key] = child
+                continue
+            if child is MISSING and annotations is None:
+                continue
+            trail.append(_escape_key(key) if type(key) is str else str(key))
+            result_dict[key] = _walk_node(child, annotations, trail)
+            trail.pop()
+        return result_dict
+    if kind is list or kind is tuple:
+        result_list = []
+        for index, child in enumerate(item):
+            if type(child) in _JSON_SCALARS:
+                result_list.append(child)
+                continue
+            trail.append(str(index))
+            result_list.append(_walk_node(child, annotations, trail))
+            trail.pop()
+        return result_list
+    if kind is float:
+        if item - item == 0.0:  # finite (inf - inf and nan - nan are nan)
             return item
-        if isinstance(item, dict):
-            result_dict = {}
-            for key, child in item.items():
-                if child is MISSING and annotations is None:
-                    continue
-                trail.append(_escape_key(key) if isinstance(key, str) else str(key))
-                result_dict[key] = walk(child)
-                trail.pop()
-            return result_dict
-        if isinstance(item, (list, tuple)):
-            result_list = []
-            for index, child in enumerate(item):
-                trail.append(str(index))
-                result_list.append(walk(child))
-                trail.pop()
-            return result_list
-        if isinstance(item, datetime):
-            annotate(["Date"])
-            return _iso(item)
-        if isinstance(item, float):
-            if math.isnan(item) or math.isinf(item):
-                if annotations is None:
-                    return None
-                annotate(["number"])
-                return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
-            return item
-        if item is MISSING:
-            annotate(["undefined"])
+        if annotations is None:
             return None
-        return walk(_convert(item))
+        _annotate(annotations, trail, ["number"])
+        return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+    if isinstance(item, datetime):
+        if annotations is not None:
+            _annotate(annotations, trail, ["Date"])
+        return _iso(item)
+    if item is MISSING:
+        if annotations is not None:
+            _annotate(annotations, trail, ["undefined"])
+        return None
+    if isinstance(item, (str, int, float)):  # subclasses such as enum members: their plain value
+        return _walk_node(_plain_scalar(item), annotations, trail)
+    return _walk_node(_convert(item), annotations, trail)
 
-    return walk(value)
+
+def _plain_scalar(item: str | int | float) -> str | int | float:
+    for plain_type in (bool, int, float, str):
+        if isinstance(item, plain_type):
+            return plain_type(item)
+    raise TypeError(type(item))
+
+
+def _annotate(annotations: dict[str, list[Any]], trail: list[str], note: list[Any]) -> None:
+    annotations[".".join(trail) if trail else _ROOT] = note
 
 
 def encode(value: Any) -> dict[str, Any]:
