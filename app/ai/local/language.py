@@ -78,7 +78,8 @@ def _settle_near_tie(text: str, first: dict[str, object], second: dict[str, obje
 
     def evidence(language: Language) -> int:
         marker_words = _MARKER_WORDS[language]
-        return sum(token in marker_words for token in tokens) + sum(lowered.count(letter) for letter in _MARKER_LETTERS[language])
+        word_evidence = sum(token in marker_words for token in tokens)
+        return word_evidence + sum(lowered.count(letter) for letter in _MARKER_LETTERS[language])
 
     first_evidence = evidence(cast(Language, first["lang"]))
     second_evidence = evidence(cast(Language, second["lang"]))

@@ -15,13 +15,13 @@ import msgspec
 from app.ai.interface import Sentiment, SentimentLabel, Urgency
 from app.ai.local.embedding import Vector
 from app.ai.local.prototypes import PrototypeSet, softmax
-from app.ai.local.text import Lexicon, fold
+from app.ai.local.text import Lexicon, fold, split_sentences
 
 POSITIVE_THRESHOLD = 0.3
 NEGATIVE_THRESHOLD = -0.3
 _TEMPERATURE = 0.05
 # How far one lexicon cue moves the score; two clear cues outweigh a lukewarm prototype reading.
-_CUE_WEIGHT = 0.22
+_CUE_WEIGHT = 0.3
 _MAX_CUE_SHIFT = 0.6
 
 SENTIMENT_PROTOTYPES = PrototypeSet(
@@ -118,9 +118,9 @@ EMOTION_LEXICONS: dict[str, Lexicon] = {
         [
             "thank you so much", "thanks a lot", "really appreciate", "appreciate it", "grateful", "just wanted to say",
             "muchas gracias", "agradecer", "agradecid*", "mil gracias",
-            "merci beaucoup", "un grand merci", "reconnaissant*", "merci pour",
+            "merci beaucoup", "un grand merci", "reconnaissant*",
             "vielen dank", "herzlich", "bedanken", "dankbar",
-            "grazie mille", "ringraziare", "grat*", "grazie per",
+            "grazie mille", "ringraziare", "grato", "grata", "grati",
             "muito obrigad*", "agradeço", "agradecer", "parabéns",
         ]
     ),
@@ -145,17 +145,31 @@ PROBLEM_LEXICON = Lexicon(
         "can't", "cannot", "couldn't", "doesn't work", "not working", "stopped working", "broken", "crash*", "fails",
         "failing", "down", "error", "wrong", "charged twice", "still took", "lost", "slow", "stuck", "missing",
         "no puedo", "no funciona", "error", "se cierra", "lento", "lentísimo", "cobrado dos veces", "indebido",
-        "je n'arrive", "impossible", "ne fonctionne", "erreur", "lent", "lente", "bloqué*", "erroné*", "refusé*",
+        "je n'arrive", "impossible", "ne fonctionne", "erreur", "lent", "lente", "bloqué", "bloquée", "bloqués",
+        "erroné*", "refusé*",
         "kann nicht", "funktioniert nicht", "fehler", "stürzt", "langsam", "falsch*", "abgebrochen", "zweimal",
         "non riesco", "non funziona", "errore", "lento", "bloccat*", "sbagliat*", "due volte",
         "não consigo", "não funciona", "erro", "lento", "travando", "trava", "duas vezes", "fora do ar",
+        # Things that did not arrive or are late.
+        "late", "delayed", "hasn't arrived", "never arrived", "hasn't moved", "not received",
+        "retraso", "retrasad*", "sin llegar", "no ha llegado", "no he recibido",
+        "retard*", "pas reçu", "rien reçu", "jamais reçu", "n'est jamais",
+        "verspätet", "verspätung", "nicht angekommen", "nicht erhalten", "keinen fortschritt",
+        "ritardo", "in ritardo", "non è arrivato", "non ricevuto", "è fermo",
+        "atrasad*", "atraso", "não recebi", "não chegou", "não recebo",
+        # Money taken that should not have been.
+        "still charged", "charged me", "see a charge", "me cobraron", "me han cobrado", "aun así", "cobro indebido",
+        "prélevé", "quand même", "trotzdem", "abgebucht", "addebitato", "comunque", "addebito", "cobrança",
+        "continuaram cobrando",
+        # Things lost or compromised.
+        "stolen", "perdí", "perdu", "verloren", "perso", "perdi", "not me", "no fui yo", "nicht ich", "não fui eu",
     ]
 )
 
 URGENCY_LEXICON = Lexicon(
     [
         "urgent*", "asap", "as soon as possible", "immediately", "right now", "emergency", "critical", "in an hour",
-        "every minute", "today", "outage", "is down", "are down", "everything is down",
+        "every minute", "outage", "is down", "are down", "everything is down",
         "urgente*", "urgentísimo", "inmediat*", "cuanto antes", "ya mismo", "hoy mismo", "crític*",
         "urgence", "immédiatement", "tout de suite", "au plus vite", "critique", "rapidement",
         "dringend*", "sofort*", "umgehend", "notfall", "kritisch", "so schnell wie möglich", "katastrophe",
@@ -166,9 +180,9 @@ URGENCY_LEXICON = Lexicon(
 # Signs of some time pressure short of an emergency.
 SOON_LEXICON = Lexicon(
     [
-        "soon", "deadline", "by friday", "blocked", "blocking", "need it", "need access",
+        "soon", "today", "deadline", "by friday", "blocked", "blocking", "need it", "need access",
         "pronto", "necesito", "plazo", "bloquead*",
-        "bientôt", "délai", "bloqué*", "besoin",
+        "bientôt", "délai", "bloqué", "bloquée", "besoin",
         "bald", "frist", "bis freitag", "blockiert", "brauche",
         "presto", "scadenza", "bloccat*", "ho bisogno",
         "logo", "prazo", "bloquead*", "preciso",
@@ -191,9 +205,11 @@ class SentimentSignals(msgspec.Struct, frozen=True):
 def read_signals(text: str) -> SentimentSignals:
     folded = fold(text)
     emotions = [emotion for emotion, lexicon in EMOTION_LEXICONS.items() if lexicon.matches(folded)]
+    # "Will I be charged twice?" asks about a problem rather than reporting one.
+    statements = " ".join(sentence for sentence in split_sentences(folded) if not sentence.endswith("?"))
     return SentimentSignals(
         emotions=emotions,
-        problem_cues=PROBLEM_LEXICON.count(folded),
+        problem_cues=PROBLEM_LEXICON.count(statements),
         urgent_cues=URGENCY_LEXICON.count(folded),
         soon_cues=SOON_LEXICON.count(folded),
         exclamations=text.count("!"),
@@ -201,10 +217,15 @@ def read_signals(text: str) -> SentimentSignals:
     )
 
 
-def analyze_sentiment(text: str, vector: Vector) -> tuple[Sentiment, SentimentSignals]:
-    signals = read_signals(text)
+def analyze_sentiment(
+    text: str, vector: Vector, signals: SentimentSignals | None = None
+) -> tuple[Sentiment, SentimentSignals]:
+    """`signals` may be passed in when the caller has already read them from the same text."""
+    signals = signals if signals is not None else read_signals(text)
+    # An empty or symbol-only text has no tone; its embedding would still lean somewhere.
+    has_words = any(char.isalpha() for char in text)
     probabilities = softmax(SENTIMENT_PROTOTYPES.similarities(vector), _TEMPERATURE)
-    prototype_score = probabilities["positive"] - probabilities["negative"]
+    prototype_score = probabilities["positive"] - probabilities["negative"] if has_words else 0.0
 
     negative_cues = sum(emotion in NEGATIVE_EMOTIONS for emotion in signals.emotions)
     negative_cues += min(signals.problem_cues, 2) + (1 if signals.shouting else 0)

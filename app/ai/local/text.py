@@ -18,7 +18,7 @@ _WORD = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 _SYMBOL = re.compile(r"[^\w\s]", re.UNICODE)
 
 # Abbreviations whose trailing period does not end a sentence (folded, without the period).
-_ABBREVIATIONS = frozenset(
+ABBREVIATIONS = frozenset(
     {
         "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "approx", "no", "nr",
         "sr", "sra", "srta", "dra", "ud", "uds", "p.ej", "mme", "mlle", "cf", "z.b", "bzw", "ca", "usw",
@@ -71,7 +71,7 @@ def split_sentences(text: str) -> list[str]:
             continue
         last_word = current.rsplit(" ", 1)[-1]
         next_chunk = parts[index + 2] if index + 2 < len(parts) else ""
-        if delimiter == "." and (fold(last_word).strip("(") in _ABBREVIATIONS or _inside_token(next_chunk)):
+        if delimiter == "." and (fold(last_word).strip("(") in ABBREVIATIONS or _inside_token(next_chunk)):
             current += delimiter
             continue
         if delimiter in ("¿", "¡"):

@@ -1,0 +1,310 @@
+"""Intent classification over an organization's taxonomy: nearest prototype plus keyword rules.
+
+Any taxonomy works through prototypes built from each intent's description. The five cancellation
+intents of the default taxonomy also get example sentences in the six languages and keyword
+rules, because the distinctions that matter there (a refund demand versus a policy question) hinge
+on a few words that a sentence embedding blurs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import msgspec
+
+from app.ai.interface import Classification, IntentDefinition, Language
+from app.ai.local.embedding import Vector
+from app.ai.local.prototypes import PrototypeSet, softmax
+from app.ai.local.text import Lexicon, fold, split_sentences
+
+DEFAULT_TAXONOMY: tuple[IntentDefinition, ...] = (
+    IntentDefinition("cancel_request", "Simple cancellation request, no financial disputes"),
+    IntentDefinition("cancel_escalate", "Cancel + refund/dispute/chargeback — route to human agent"),
+    IntentDefinition("cancel_info", "User asking about cancellation policies or process"),
+    IntentDefinition("pause_active", "User has a paused subscription"),
+    IntentDefinition("not_cancel", "Not related to cancellation"),
+)
+
+# Example sentences for the default intents, so their prototypes are more than one short line.
+KNOWN_INTENT_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "cancel_request": (
+        "Please cancel my subscription at the end of the month.",
+        "I want to close my account, we no longer need the service.",
+        "Por favor, cancelen mi suscripción, ya no la necesito.",
+        "Je souhaite résilier mon abonnement.",
+        "Hiermit kündige ich mein Abonnement zum nächstmöglichen Termin.",
+        "Vorrei disdire il mio abbonamento.",
+        "Quero cancelar minha assinatura.",
+    ),
+    "cancel_escalate": (
+        "Cancel my account and refund the charge or I will file a chargeback with my bank.",
+        "I cancelled but you charged me again, I want my money back.",
+        "Cancelen todo y devuélvanme el dinero o reclamo al banco.",
+        "J'ai résilié et vous m'avez prélevé, je veux être remboursé.",
+        "Ich habe gekündigt und trotzdem wurde abgebucht, ich verlange eine Rückerstattung.",
+        "Ho disdetto ma mi avete addebitato, voglio il rimborso.",
+        "Cancelei e continuaram cobrando, quero o estorno.",
+    ),
+    "cancel_info": (
+        "What happens to my data if I cancel? Is there a notice period?",
+        "How does cancellation work, do I keep access until the end of the billing period?",
+        "¿Cómo funciona la cancelación? ¿Hay penalización si me doy de baja?",
+        "Quel est le préavis pour résilier ? Est-ce que je garde l'accès ?",
+        "Welche Kündigungsfrist gilt, und was passiert mit meinen Daten?",
+        "Se disdico, posso usare il servizio fino alla scadenza?",
+        "Se eu cancelar, continuo com acesso até o fim do período?",
+    ),
+    "pause_active": (
+        "My subscription is paused, when will it resume?",
+        "I want to reactivate my paused account early.",
+        "Mi suscripción está en pausa, ¿cuándo se reactiva?",
+        "Mon abonnement est en pause, je voudrais le réactiver.",
+        "Mein Abo ist pausiert, können wir die Pause verlängern?",
+        "Il mio abbonamento è in pausa, posso riattivarlo?",
+        "Minha assinatura está pausada, quando volta a ser cobrada?",
+    ),
+    "not_cancel": (
+        "I cannot log in to my account, the password reset does not work.",
+        "The API returns an error when we create tickets.",
+        "Where is my order? The tracking has not moved.",
+        "Could you send me a corrected invoice?",
+        "Feature request: please add a dark mode.",
+        "No puedo iniciar sesión en la aplicación.",
+        "L'application mobile plante au démarrage.",
+        "Die Benachrichtigungen per E-Mail kommen nicht an.",
+        # Billing and plan changes sit close to cancellations in meaning but are not leaving.
+        "I was charged twice this month, please refund the duplicate payment.",
+        "We would like to upgrade to the business plan, how is the price prorated?",
+        "Me han cobrado dos veces, devuélvanme uno de los cargos.",
+        "Nous aimerions passer à l'offre supérieure.",
+        "Der Betrag wurde doppelt abgebucht, bitte erstatten Sie eine Zahlung.",
+        "La fattura ha dati sbagliati, potete correggerla?",
+        "Fui cobrado em duplicidade, solicito o estorno.",
+    ),
+}
+
+CANCEL_CUES = Lexicon(
+    [
+        "cancel*", "unsubscribe", "terminate my", "terminate the", "close my account", "close the account",
+        "close our account", "delete my account", "delete our account", "end my subscription", "stop my subscription",
+        "stop the plan", "stop the subscription", "don't want to renew", "not renew", "won't renew",
+        "dar de baja", "darme de baja", "me doy de baja", "darse de baja", "doy de baja", "anular*", "anulen",
+        "no renovar", "no quiero renovar", "cerrar la cuenta", "cerrar mi cuenta", "rescindir",
+        "resilie*", "resilier", "resiliation", "annul*", "fermer le compte", "fermer mon compte",
+        "supprimer le compte", "supprimer mon compte", "desabonn*", "ne pas renouveler", "mettre fin",
+        "arreter l'abonnement", "arreter la facturation", "je veux arreter",
+        "kundig*", "kundige", "kundigen", "kundigung*", "gekundigt", "storn*", "konto loschen",
+        "loschen sie unser konto", "loschen sie mein konto", "vertrag beenden", "beenden sie den vertrag",
+        "abo beenden", "nicht verlangern",
+        "disdi*", "disdett*", "annull*", "chiudere l'account", "chiudo l'account", "chiudete l'account",
+        "cancellare l'abbonamento", "cancellazione", "recedere", "non rinnovare", "non voglio rinnovar*",
+        "encerrar a conta", "encerrem", "encerrar minha conta", "nao renovar", "descadastr*",
+        "parem as cobrancas",
+        # Leaving without the word "cancel": stopping, ending, not renewing.
+        "stop using", "stopped using", "not be billed again", "not billed again", "end my membership",
+        "ended my membership", "end our contract", "turn off auto-renew*", "disable auto-renew*", "auto-renewal off",
+        "dejar de usar", "desactivar la renovacion", "no se renueve",
+        "ne plus etre preleve", "desactiver le renouvellement", "ne souhaite pas le renouveler",
+        "nicht mehr nutzen", "automatische verlangerung", "mitgliedschaft beenden",
+        "smettere di usare", "rinnovo automatico", "non rinnovarlo",
+        "renovacao automatica", "seja renovada", "nao quero renovar", "parar de usar",
+    ]
+)
+# Cancelling an order or a meeting is not leaving the service; those sentences do not count
+# unless they also name the subscription, plan, account or contract.
+NON_SUBSCRIPTION_OBJECTS = Lexicon(
+    [
+        "order*", "meeting", "call", "invite", "invitation", "appointment", "booking", "reservation", "shipment",
+        "pedido*", "reunion", "cita", "llamada", "reserva", "envio",
+        "commande*", "reunion", "rendez-vous", "appel", "livraison",
+        "bestellung*", "termin", "meeting", "anruf", "buchung", "lieferung",
+        "ordine", "ordini", "riunione", "appuntamento", "chiamata", "prenotazione", "spedizione",
+        "reuniao", "chamada", "agendamento", "encomenda*", "entrega",
+    ]
+)
+SUBSCRIPTION_OBJECTS = Lexicon(
+    [
+        "subscription*", "plan", "account", "membership", "contract", "license", "licence", "renewal", "service",
+        "suscripcion", "cuenta", "contrato", "servicio", "licencia",
+        "abonnement", "offre", "compte", "contrat", "licence",
+        "abo", "abonnement", "vertrag", "konto", "tarif", "mitgliedschaft", "zugang", "lizenz",
+        "abbonamento", "piano", "contratto", "servizio", "licenza",
+        "assinatura", "plano", "conta", "servico", "licenca",
+    ]
+)
+REFUND_CUES = Lexicon(
+    [
+        "refund*", "money back", "reimburse*", "get it back",
+        "reembols*", "devolucion", "devuelvan*", "devolver el dinero",
+        "rembours*",
+        "ruckerstatt*", "erstatt*", "geld zuruck", "geld komplett zuruck",
+        "rimbors*", "restituit*",
+        "estorn*", "devolvam", "dinheiro de volta",
+    ]
+)
+DISPUTE_CUES = Lexicon(
+    [
+        "chargeback", "dispute*", "disputing", "my bank", "with my bank", "lawyer", "legal action",
+        "credit card company", "keep taking money", "reporting this",
+        "contracargo", "reclamar al banco", "al banco", "abogado", "exijo",
+        "opposition", "litige", "ma banque", "avocat", "j'exige",
+        "lastschrift zuruck", "zuruckgehen", "anwalt", "meine bank", "verlange",
+        "contesto", "con la banca", "avvocato", "pretendo",
+        "contestacao", "no banco", "advogado",
+    ]
+)
+INFO_CUES = Lexicon(
+    [
+        "how do i", "how can i", "how does", "how long", "what happens", "policy", "notice period", "is there",
+        "do i keep", "can i", "if i cancel", "before i cancel", "thinking about", "do you refund", "terms",
+        "como funciona", "que pasa", "si cancelo", "si me doy de baja", "puedo seguir", "politica", "preaviso",
+        "penalizacion", "pensando en", "cuantos dias", "hay penalizacion",
+        "comment", "si je resilie", "si j'annule", "preavis", "conditions", "est-ce que", "quel est",
+        "sont-ils", "avant de",
+        "wie", "was passiert", "wenn ich kundige", "kundigungsfrist", "welche", "kann ich", "bekomme ich",
+        "come funziona", "se disdico", "se chiudo", "preavviso", "posso continuare", "qual e", "per quanto tempo",
+        "penali",
+        "como funciona", "se eu cancelar", "aviso previo", "existe", "continuo com", "qual e", "multa",
+    ]
+)
+# "Can you cancel it?" is a request phrased as a question, not a question about the policy.
+REQUEST_CUES = Lexicon(
+    [
+        "can you", "could you", "would you", "please",
+        "pueden", "podrian", "puede", "por favor",
+        "pouvez-vous", "pourriez-vous", "merci de",
+        "konnen sie", "konnten sie", "bitte",
+        "potete", "potreste", "puo", "per favore",
+        "podem", "poderiam", "pode", "por favor",
+    ]
+)
+PAUSE_CUES = Lexicon(
+    [
+        "paus*", "on hold", "suspended", "resume", "reactivat*",
+        "en pausa", "reactiv*", "suspendid*",
+        "en pause", "reactiv*", "suspendu",
+        "pausier*", "reaktivier*", "wieder aktiviert",
+        "in pausa", "riattiv*", "sospes*",
+        "pausad*", "pausei", "reativ*", "suspens*",
+    ]
+)
+# Weight of the rules against the prototypes when both speak to the default intents. Finding no
+# cancellation wording is weaker evidence than finding some, so the prototypes can still catch a
+# customer who leaves without saying "cancel".
+_RULE_WEIGHT = 0.65
+_ABSENCE_RULE_WEIGHT = 0.45
+_TEMPERATURE = 0.05
+_PROTOTYPE_CACHE_SIZE = 64
+
+_prototype_cache: OrderedDict[tuple[tuple[str, str], ...], PrototypeSet] = OrderedDict()
+_prototype_cache_lock = threading.Lock()
+
+
+class IntentCues(msgspec.Struct, frozen=True):
+    cancel: list[str]
+    refund: list[str]
+    dispute: list[str]
+    info: list[str]
+    pause: list[str]
+    asks_question: bool
+
+
+def read_cues(text: str) -> IntentCues:
+    folded = fold(text)
+    cancel_sentences = [
+        sentence
+        for sentence in split_sentences(folded)
+        if CANCEL_CUES.matches(sentence) and _about_the_service(sentence)
+    ]
+    return IntentCues(
+        cancel=[cue for sentence in cancel_sentences for cue in CANCEL_CUES.find(sentence)],
+        refund=REFUND_CUES.find(folded),
+        dispute=DISPUTE_CUES.find(folded),
+        # Question words only count in a ticket about cancelling, not in an unrelated how-to.
+        info=INFO_CUES.find(folded) if cancel_sentences else [],
+        pause=PAUSE_CUES.find(folded),
+        asks_question=any(
+            sentence.endswith("?") and not REQUEST_CUES.matches(sentence) for sentence in cancel_sentences
+        ),
+    )
+
+
+def _about_the_service(sentence: str) -> bool:
+    return SUBSCRIPTION_OBJECTS.matches(sentence) or not NON_SUBSCRIPTION_OBJECTS.matches(sentence)
+
+
+def rule_intent(cues: IntentCues) -> tuple[str, str]:
+    """The default-taxonomy intent the keywords point to, with the reason in words."""
+    if cues.pause:
+        return "pause_active", f'mentions a paused subscription ("{cues.pause[0]}")'
+    if not cues.cancel:
+        return "not_cancel", "no cancellation wording found"
+    cancel_word = cues.cancel[0]
+    if cues.dispute:
+        return "cancel_escalate", f'cancellation ("{cancel_word}") with a dispute ("{cues.dispute[0]}")'
+    asking = bool(cues.info) or cues.asks_question
+    if cues.refund and not asking:
+        return "cancel_escalate", f'cancellation ("{cancel_word}") with a refund demand ("{cues.refund[0]}")'
+    if asking:
+        detail = f'"{cues.info[0]}"' if cues.info else "a question"
+        return "cancel_info", f'asks about cancelling ("{cancel_word}", {detail})'
+    return "cancel_request", f'asks to cancel ("{cancel_word}") with no refund or dispute'
+
+
+def classify_intent(
+    text: str,
+    vector: Vector,
+    taxonomy: Sequence[IntentDefinition],
+    language: Language,
+) -> Classification:
+    if not taxonomy:
+        taxonomy = DEFAULT_TAXONOMY
+    names = [intent.name for intent in taxonomy]
+    probabilities = softmax(_prototypes_for(taxonomy).similarities(vector), _TEMPERATURE)
+
+    cues = read_cues(text)
+    ruled, rule_reason = rule_intent(cues)
+    if ruled in names:
+        weight = _RULE_WEIGHT if cues.cancel or cues.pause else _ABSENCE_RULE_WEIGHT
+        combined = {name: (1 - weight) * probabilities[name] for name in names}
+        combined[ruled] += weight
+        best = max(names, key=lambda name: combined[name])
+        reasoning = f"Keyword rules: {rule_reason}; closest description: {_nearest(probabilities)}."
+        confidence = combined[best]
+    else:
+        best = max(names, key=lambda name: probabilities[name])
+        reasoning = f"Closest intent description by meaning: {best} (similarity rank 1 of {len(names)})."
+        confidence = probabilities[best]
+    return Classification(
+        intent=best,
+        confidence=round(min(1.0, max(0.0, confidence)), 3),
+        reasoning=reasoning,
+        detectedLanguage=language,
+    )
+
+
+def _nearest(probabilities: dict[str, float]) -> str:
+    return max(probabilities, key=lambda name: probabilities[name])
+
+
+def _prototypes_for(taxonomy: Sequence[IntentDefinition]) -> PrototypeSet:
+    key = tuple((intent.name, intent.description) for intent in taxonomy)
+    with _prototype_cache_lock:
+        cached = _prototype_cache.get(key)
+        if cached is not None:
+            _prototype_cache.move_to_end(key)
+            return cached
+    examples: dict[str, list[str]] = {}
+    for intent in taxonomy:
+        readable_name = intent.name.replace("_", " ").replace("-", " ")
+        texts = [f"{readable_name}: {intent.description}" if intent.description else readable_name]
+        texts.extend(KNOWN_INTENT_EXAMPLES.get(intent.name, ()))
+        examples[intent.name] = texts
+    prototypes = PrototypeSet(examples)
+    with _prototype_cache_lock:
+        _prototype_cache[key] = prototypes
+        while len(_prototype_cache) > _PROTOTYPE_CACHE_SIZE:
+            _prototype_cache.popitem(last=False)
+    return prototypes
