@@ -42,6 +42,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_idle_minutes: int = 60 * 12
     session_lifetime_hours: int = 24 * 14
     demo_password: str = "demo-password"
+    # Login throttling: failed attempts allowed per e-mail and per client address in the window.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 50
+    login_failure_window_seconds: int = 15 * 60
+    # How long a worker may reuse a credential it has just checked; below a second, so that a
+    # revocation holds in every worker within one second. 0 reads the session row every request.
+    session_cache_ms: int = 500
     # AI
     ai_model: str | None = None
     ai_fallback_models: tuple[str, ...] = ()
@@ -131,6 +138,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["session_idle_minutes"] = _parse_int("SESSION_IDLE_MINUTES", value, 1, 60 * 24 * 365)
     if (value := text("SESSION_LIFETIME_HOURS")) is not None:
         values["session_lifetime_hours"] = _parse_int("SESSION_LIFETIME_HOURS", value, 1, 24 * 365)
+    if (value := text("LOGIN_MAX_FAILURES")) is not None:
+        values["login_max_failures"] = _parse_int("LOGIN_MAX_FAILURES", value, 1, 1_000_000)
+    if (value := text("LOGIN_MAX_FAILURES_PER_ADDRESS")) is not None:
+        values["login_max_failures_per_address"] = _parse_int("LOGIN_MAX_FAILURES_PER_ADDRESS", value, 1, 1_000_000)
+    if (value := text("LOGIN_FAILURE_WINDOW_SECONDS")) is not None:
+        values["login_failure_window_seconds"] = _parse_int("LOGIN_FAILURE_WINDOW_SECONDS", value, 1, 7 * 24 * 3600)
+    if (value := text("SESSION_CACHE_MS")) is not None:
+        values["session_cache_ms"] = _parse_int("SESSION_CACHE_MS", value, 0, 999)
     if (value := text("DEMO_PASSWORD")) is not None:
         values["demo_password"] = value
     if (value := text("AI_MODEL")) is not None:

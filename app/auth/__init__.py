@@ -1,0 +1,1 @@
+"""Accounts and sessions: password hashing, session cookies, API keys, login throttling."""
