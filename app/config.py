@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +53,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ai_model: str | None = None
     ai_fallback_models: tuple[str, ...] = ()
     ai_embedding_model: str | None = None
+    ai_embedding_dimensions: int = 512  # the local engine's; a hosted model is asked for the same
+    ai_api_base: str | None = None  # an OpenAI-compatible server of the team's own, if any
+    ai_api_key: str | None = None  # else litellm reads the provider's usual variable
     ai_timeout_seconds: float = 30.0
     ai_num_retries: int = 2
     ai_rate_limit_per_minute: int = 100
@@ -69,103 +72,115 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.app_env != "development" and self.app_env != "test"
 
 
+Parse = Callable[[str, str], object]  # (variable name, raw value) -> field value
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _parse_bool(name: str, value: str) -> bool:
+def _text(_: str, value: str) -> str:
+    return value
+
+
+def _listing(_: str, value: str) -> tuple[str, ...]:
+    return _split(value)
+
+
+def _origins(_: str, value: str) -> tuple[str, ...]:
+    return tuple(origin.rstrip("/") for origin in _split(value))
+
+
+def _boolean(name: str, value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
-    if lowered in ("0", "false", "no", "off", ""):
+    if lowered in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
-def _parse_int(name: str, value: str, minimum: int, maximum: int) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
-    if not minimum <= number <= maximum:
-        raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
-    return number
+def _integer(minimum: int, maximum: int) -> Parse:
+    def parse(name: str, value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+        if not minimum <= number <= maximum:
+            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
+        return number
+
+    return parse
 
 
-def _parse_float(name: str, value: str, minimum: float, maximum: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if not minimum <= number <= maximum:
-        raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
-    return number
+def _number(minimum: float, maximum: float) -> Parse:
+    def parse(name: str, value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        if not minimum <= number <= maximum:
+            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
+        return number
+
+    return parse
+
+
+def _database_url(name: str, value: str) -> str:
+    if not value.startswith(("postgres://", "postgresql://")):
+        raise ConfigError(f"{name} must start with postgresql:// or postgres://")
+    return value
+
+
+def _app_env(name: str, value: str) -> str:
+    if value not in ("development", "test", "production"):
+        raise ConfigError(f"{name} must be development, test or production, got {value!r}")
+    return value
+
+
+# Every environment variable the server reads: (variable, Settings field, parser).
+VARIABLES: tuple[tuple[str, str, Parse], ...] = (
+    ("HOST", "host", _text),
+    ("PORT", "port", _integer(0, 65535)),
+    ("WORKERS", "workers", _integer(1, 64)),
+    ("DATA_DIR", "data_dir", _text),
+    ("DATABASE_URL", "database_url", _database_url),
+    ("DATABASE_POOL_SIZE", "database_pool_size", _integer(1, 500)),
+    ("APP_ENV", "app_env", _app_env),
+    ("DEBUG", "debug", _boolean),
+    ("MAX_BODY_BYTES", "max_body_bytes", _integer(1024, 1024 * 1024 * 1024)),
+    ("MAX_BATCH_SIZE", "max_batch_size", _integer(1, 10_000)),
+    ("ALLOWED_ORIGINS", "allowed_origins", _origins),
+    ("SESSION_IDLE_MINUTES", "session_idle_minutes", _integer(1, 60 * 24 * 365)),
+    ("SESSION_LIFETIME_HOURS", "session_lifetime_hours", _integer(1, 24 * 365)),
+    ("SESSION_CACHE_MS", "session_cache_ms", _integer(0, 999)),
+    ("LOGIN_MAX_FAILURES", "login_max_failures", _integer(1, 1_000_000)),
+    ("LOGIN_MAX_FAILURES_PER_ADDRESS", "login_max_failures_per_address", _integer(1, 1_000_000)),
+    ("LOGIN_FAILURE_WINDOW_SECONDS", "login_failure_window_seconds", _integer(1, 7 * 24 * 3600)),
+    ("DEMO_PASSWORD", "demo_password", _text),
+    ("AI_MODEL", "ai_model", _text),
+    ("AI_FALLBACK_MODELS", "ai_fallback_models", _listing),
+    ("AI_EMBEDDING_MODEL", "ai_embedding_model", _text),
+    ("AI_EMBEDDING_DIMENSIONS", "ai_embedding_dimensions", _integer(8, 4096)),
+    ("AI_API_BASE", "ai_api_base", _text),
+    ("AI_API_KEY", "ai_api_key", _text),
+    ("AI_TIMEOUT_SECONDS", "ai_timeout_seconds", _number(0.05, 600)),
+    ("AI_NUM_RETRIES", "ai_num_retries", _integer(0, 10)),
+    ("AI_RATE_LIMIT_PER_MINUTE", "ai_rate_limit_per_minute", _integer(1, 1_000_000)),
+    ("EXTRA_PROCEDURE_MODULES", "extra_procedure_modules", _listing),
+)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
+    for variable, field_name, parse in VARIABLES:
+        raw = env.get(variable)
+        if raw not in (None, ""):
+            values[field_name] = parse(variable, raw)
+    app_env = values.get("app_env", "development")
 
-    def text(name: str) -> str | None:
-        value = env.get(name)
-        return value if value not in (None, "") else None
-
-    if (value := text("HOST")) is not None:
-        values["host"] = value
-    if (value := text("PORT")) is not None:
-        values["port"] = _parse_int("PORT", value, 0, 65535)
-    if (value := text("WORKERS")) is not None:
-        values["workers"] = _parse_int("WORKERS", value, 1, 64)
-    if (value := text("DATA_DIR")) is not None:
-        values["data_dir"] = value
-    if (value := text("DATABASE_URL")) is not None:
-        if not value.startswith(("postgres://", "postgresql://")):
-            raise ConfigError("DATABASE_URL must start with postgresql:// or postgres://")
-        values["database_url"] = value
-    app_env = text("APP_ENV") or "development"
-    if app_env not in ("development", "test", "production"):
-        raise ConfigError(f"APP_ENV must be development, test or production, got {app_env!r}")
-    values["app_env"] = app_env
-    if (value := text("DEBUG")) is not None:
-        values["debug"] = _parse_bool("DEBUG", value)
-    if (value := text("MAX_BODY_BYTES")) is not None:
-        values["max_body_bytes"] = _parse_int("MAX_BODY_BYTES", value, 1024, 1024 * 1024 * 1024)
-    if (value := text("MAX_BATCH_SIZE")) is not None:
-        values["max_batch_size"] = _parse_int("MAX_BATCH_SIZE", value, 1, 10_000)
-    if (value := text("ALLOWED_ORIGINS")) is not None:
-        values["allowed_origins"] = tuple(origin.rstrip("/") for origin in _split(value))
-    if (value := text("SESSION_IDLE_MINUTES")) is not None:
-        values["session_idle_minutes"] = _parse_int("SESSION_IDLE_MINUTES", value, 1, 60 * 24 * 365)
-    if (value := text("SESSION_LIFETIME_HOURS")) is not None:
-        values["session_lifetime_hours"] = _parse_int("SESSION_LIFETIME_HOURS", value, 1, 24 * 365)
-    if (value := text("LOGIN_MAX_FAILURES")) is not None:
-        values["login_max_failures"] = _parse_int("LOGIN_MAX_FAILURES", value, 1, 1_000_000)
-    if (value := text("LOGIN_MAX_FAILURES_PER_ADDRESS")) is not None:
-        values["login_max_failures_per_address"] = _parse_int("LOGIN_MAX_FAILURES_PER_ADDRESS", value, 1, 1_000_000)
-    if (value := text("LOGIN_FAILURE_WINDOW_SECONDS")) is not None:
-        values["login_failure_window_seconds"] = _parse_int("LOGIN_FAILURE_WINDOW_SECONDS", value, 1, 7 * 24 * 3600)
-    if (value := text("SESSION_CACHE_MS")) is not None:
-        values["session_cache_ms"] = _parse_int("SESSION_CACHE_MS", value, 0, 999)
-    if (value := text("DEMO_PASSWORD")) is not None:
-        values["demo_password"] = value
-    if (value := text("AI_MODEL")) is not None:
-        values["ai_model"] = value
-    if (value := text("AI_FALLBACK_MODELS")) is not None:
-        values["ai_fallback_models"] = _split(value)
-    if (value := text("AI_EMBEDDING_MODEL")) is not None:
-        values["ai_embedding_model"] = value
-    if (value := text("AI_TIMEOUT_SECONDS")) is not None:
-        values["ai_timeout_seconds"] = _parse_float("AI_TIMEOUT_SECONDS", value, 0.05, 600)
-    if (value := text("AI_NUM_RETRIES")) is not None:
-        values["ai_num_retries"] = _parse_int("AI_NUM_RETRIES", value, 0, 10)
-    if (value := text("AI_RATE_LIMIT_PER_MINUTE")) is not None:
-        values["ai_rate_limit_per_minute"] = _parse_int("AI_RATE_LIMIT_PER_MINUTE", value, 1, 1_000_000)
-    if (value := text("EXTRA_PROCEDURE_MODULES")) is not None:
-        values["extra_procedure_modules"] = _split(value)
-    if (value := text("DATABASE_POOL_SIZE")) is not None:
-        values["database_pool_size"] = _parse_int("DATABASE_POOL_SIZE", value, 1, 500)
-
-    secret = text("SECRET_KEY")
+    secret = env.get("SECRET_KEY") or None
     if secret is None:
         if app_env == "production":
             raise ConfigError(

@@ -104,10 +104,5 @@ def procedure(
 def load_procedures(extra_modules: tuple[str, ...] = ()) -> dict[str, Procedure]:
     """Import every procedure module (registering its procedures) and return the registry."""
     for name in (*PROCEDURE_MODULES, *extra_modules):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            # A namespace not built yet is simply absent; a missing dependency inside one is a bug.
-            if error.name != name:
-                raise
+        importlib.import_module(name)
     return REGISTRY

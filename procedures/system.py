@@ -56,8 +56,9 @@ async def _database_state(services: Services) -> Literal["ok", "unavailable"]:
 
 
 def _engine_info(services: Services) -> EngineInfo:
+    """The process's default engine (an organization's own model choice is in org.get)."""
     settings = services.settings
-    if services.hosted_engine is not None and settings.ai_model:
+    if settings.ai_model:
         return EngineInfo(engine="litellm", model=settings.ai_model)
     if services.local_engine is not None:
         return EngineInfo(engine="local", model=services.local_engine.model_name(_DEFAULT_ENGINE_SETTINGS))
