@@ -15,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from app.auth.passwords import hash_password
+from scripts.demo_corpus import seed_corpus
 
 # Any constant: two processes starting together seed once.
 _SEED_LOCK_KEY = 7_311_947_003
@@ -38,7 +39,7 @@ class DemoOrganization:
 
 DEMO_ORGANIZATIONS: tuple[DemoOrganization, ...] = (
     DemoOrganization(
-        "acme",
+        "acme-support",
         "Acme Support",
         "business",
         (
@@ -51,16 +52,6 @@ DEMO_ORGANIZATIONS: tuple[DemoOrganization, ...] = (
     DemoOrganization("hooli", "Hooli", "pro", (DemoMember("admin@hooli.test", "Hank Hooli", "admin"),)),
     DemoOrganization("initech", "Initech", "free", (DemoMember("admin@initech.test", "Ines Initech", "admin"),)),
 )
-
-
-async def _seed_corpus(connection: asyncpg.Connection, organizations: dict[str, UUID]) -> None:
-    try:
-        from scripts.demo_corpus import seed_corpus
-    except ModuleNotFoundError as error:
-        if error.name != "scripts.demo_corpus":
-            raise
-        return  # no demo corpus yet: accounts only
-    await seed_corpus(connection, organizations)
 
 
 async def seed_if_empty(database_url: str, demo_password: str) -> list[str]:
@@ -95,7 +86,7 @@ async def seed_if_empty(database_url: str, demo_password: str) -> list[str]:
                         list(member.expertise),
                     )
                     lines.append(f"  {member.email:<22} {member.role:<7} {organization.name} ({organization.plan})")
-            await _seed_corpus(connection, organizations)
+            await seed_corpus(connection, organizations, agent_password=demo_password)
             return lines
     finally:
         await connection.close()

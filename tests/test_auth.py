@@ -535,7 +535,7 @@ async def test_seed_creates_the_demo_organizations_once(db, database_url):
         connection = await asyncpg.connect(url)
         try:
             plans = dict(await connection.fetch("SELECT slug, plan FROM organizations"))
-            assert plans == {"acme": "business", "globex": "business", "hooli": "pro", "initech": "free"}
+            assert plans == {"acme-support": "business", "globex": "business", "hooli": "pro", "initech": "free"}
             roles = dict(await connection.fetch("SELECT email, role FROM users"))
             expected = {m.email: m.role for o in DEMO_ORGANIZATIONS for m in o.members}
             # The demo corpus (scripts.demo_corpus, when present) may add agents of its own.
