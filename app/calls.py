@@ -72,10 +72,9 @@ def decode_input(procedure: Procedure, raw: Any) -> Any:
 
 
 async def prepare_call(
-    services: Services, request: RequestInfo, path: str, raw_input: Any, effects: ResponseEffects
-) -> tuple[Procedure, Context, Any]:
-    procedure = find_procedure(path)
-    context = Context(services=services, request=request, path=path, effects=effects)
+    services: Services, request: RequestInfo, procedure: Procedure, raw_input: Any, effects: ResponseEffects
+) -> tuple[Context, Any]:
+    context = Context(services=services, request=request, path=procedure.path, effects=effects)
     if not procedure.public:
         caller = await _authenticate_once(services, request)
         if caller is None:
@@ -89,7 +88,7 @@ async def prepare_call(
             context.caller = await _authenticate_once(services, request)
         except TRPCError:
             context.caller = None
-    return procedure, context, decode_input(procedure, raw_input)
+    return context, decode_input(procedure, raw_input)
 
 
 async def run_call(procedure: Procedure, context: Context, value: Any) -> Any:

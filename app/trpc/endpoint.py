@@ -18,10 +18,10 @@ import msgspec
 from starlette.requests import cookie_parser
 
 from app import superjson
-from app.calls import open_subscription, prepare_call, run_call
+from app.calls import find_procedure, open_subscription, prepare_call, run_call
 from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
-from app.registry import REGISTRY
+from app.registry import REGISTRY, Procedure
 from app.trpc.envelopes import (
     as_trpc_error,
     batch_status,
@@ -148,9 +148,10 @@ class TRPCEndpoint:
         try:
             if parsed.input_error is not None:
                 raise parsed.input_error
-            _check_method(path, request.method, parsed.is_batch)
-            raw = unwrap_input(parsed.raw_inputs[index], parsed.use_superjson, _takes_free_form_input(path))
-            procedure, context, value = await prepare_call(services, request, path, raw, effects)
+            procedure = find_procedure(path)
+            _check_method(procedure, request.method, parsed.is_batch)
+            raw = unwrap_input(parsed.raw_inputs[index], parsed.use_superjson, procedure.input_type is Any)
+            context, value = await prepare_call(services, request, procedure, raw, effects)
             return Outcome(path, value=await run_call(procedure, context, value))
         except asyncio.CancelledError:
             raise
@@ -273,8 +274,9 @@ class TRPCEndpoint:
             try:
                 if parsed.input_error is not None:
                     raise parsed.input_error
-                raw = unwrap_input(parsed.raw_inputs[0], use_superjson, _takes_free_form_input(path))
-                procedure, context, value = await prepare_call(services, request, path, raw, effects)
+                procedure = find_procedure(path)
+                raw = unwrap_input(parsed.raw_inputs[0], use_superjson, procedure.input_type is Any)
+                context, value = await prepare_call(services, request, procedure, raw, effects)
                 iterator = open_subscription(procedure, context, value).__aiter__()
                 while True:
                     # A quiet spell sends pings; the pending step of the generator is kept, not
@@ -327,22 +329,14 @@ def _is_subscription(path: str) -> bool:
     return procedure is not None and procedure.kind == "subscription"
 
 
-def _takes_free_form_input(path: str) -> bool:
-    procedure = REGISTRY.get(path)
-    return procedure is not None and procedure.input_type is Any
-
-
-def _check_method(path: str, method: str, in_batch: bool) -> None:
-    procedure = REGISTRY.get(path)
-    if procedure is None:
-        return  # prepare_call answers NOT_FOUND
+def _check_method(procedure: Procedure, method: str, in_batch: bool) -> None:
     if procedure.kind == "subscription" and in_batch:
         raise TRPCError("BAD_REQUEST", "Cannot batch subscription calls")
     expected = _METHOD_FOR_KIND[procedure.kind]
     if method != expected:
         raise TRPCError(
             "METHOD_NOT_SUPPORTED",
-            f'Unsupported {method}-request to {procedure.kind} procedure at path "{path}"',
+            f'Unsupported {method}-request to {procedure.kind} procedure at path "{procedure.path}"',
             headers={"allow": expected},
         )
 
