@@ -39,6 +39,14 @@ def main() -> int:
         from scripts.seed import seed_if_empty
 
         logins = asyncio.run(seed_if_empty(url, settings.demo_password))
+        if logins:
+            # Embed the fresh demo corpus now, so similar tickets and article suggestions have
+            # neighbours from the first request (a few seconds, once).
+            from scripts.backfill_embeddings import BACKFILL_BATCH_SIZE, backfill
+            from scripts.seed import DEMO_ORGANIZATIONS
+
+            for organization in DEMO_ORGANIZATIONS:
+                print(asyncio.run(backfill(settings, url, organization.slug, BACKFILL_BATCH_SIZE, True)))
         for line in logins:
             print(line)
     print(f"helpdesk-ai serving on http://{settings.host}:{settings.port}/api/trpc ({settings.workers} worker(s))")
