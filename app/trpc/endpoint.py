@@ -22,6 +22,7 @@ from app.calls import find_procedure, open_subscription, prepare_call, run_call
 from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.registry import REGISTRY, Procedure
+from app.trpc.eager import gather_eagerly
 from app.trpc.envelopes import (
     as_trpc_error,
     batch_status,
@@ -163,10 +164,8 @@ class TRPCEndpoint:
     ) -> list[Outcome]:
         if len(parsed.paths) == 1:
             return [await self._call(services, request, parsed, 0, effects)]
-        return list(
-            await asyncio.gather(
-                *(self._call(services, request, parsed, index, effects) for index in range(len(parsed.paths)))
-            )
+        return await gather_eagerly(
+            [self._call(services, request, parsed, index, effects) for index in range(len(parsed.paths))]
         )
 
     def _item(self, outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:

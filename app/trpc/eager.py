@@ -1,0 +1,61 @@
+"""Run coroutines concurrently, starting each one at once (what Python 3.12 calls eager tasks).
+
+A batch often holds calls that finish without ever waiting (a cached read, a validation error).
+Starting each coroutine in place and handing only the ones that suspend to a Task saves a task,
+its scheduling and its callbacks per such call, which is most of what a cheap call costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+async def _continue(coroutine: Coroutine[Any, Any, T], pending: Any) -> T:
+    """Drive a coroutine that suspended on `pending`, exactly as asyncio.Task's step does."""
+    loop = asyncio.get_running_loop()
+    while True:
+        if pending is None:  # a bare yield (asyncio.sleep(0)): give the loop one turn
+            await asyncio.sleep(0)
+        else:
+            pending._asyncio_future_blocking = False
+            woken = loop.create_future()
+            pending.add_done_callback(lambda _, woken=woken: woken.done() or woken.set_result(None))
+            try:
+                await woken
+            except asyncio.CancelledError:
+                # Cancelled from outside: pass it to what the coroutine waits on; the coroutine
+                # then sees the cancellation where it awaited, as it would inside a Task.
+                pending.cancel()
+                await asyncio.wait((pending,))
+        try:
+            pending = coroutine.send(None)
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+
+async def gather_eagerly(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Like asyncio.gather for coroutines that never raise (each call returns its own outcome)."""
+    results: list[Any] = [None] * len(coroutines)
+    suspended: list[tuple[int, asyncio.Future[T]]] = []
+    for index, coroutine in enumerate(coroutines):
+        try:
+            pending = coroutine.send(None)
+        except StopIteration as finished:
+            results[index] = finished.value
+            continue
+        suspended.append((index, asyncio.ensure_future(_continue(coroutine, pending))))
+    try:
+        for index, task in suspended:
+            results[index] = await task
+    except asyncio.CancelledError:
+        for _, task in suspended:
+            task.cancel()
+        # Let every call finish unwinding (its finally blocks, a released reservation) before
+        # the cancellation goes on up.
+        await asyncio.gather(*(task for _, task in suspended), return_exceptions=True)
+        raise
+    return results
