@@ -16,7 +16,7 @@ import msgspec
 
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
-from app.registry import REGISTRY, ROLE_RANK, Procedure
+from app.registry import REGISTRY, ROLE_RANK, Feature, Procedure
 from app.superjson import MISSING
 
 FEATURE_RANK = {"none": 0, "basic": 1, "full": 2}
@@ -47,12 +47,17 @@ def authorize(procedure: Procedure, caller: Caller, request: RequestInfo) -> Non
     if caller.scopes is not None and procedure.scope is not None and procedure.scope not in caller.scopes:
         if "admin" not in caller.scopes:
             raise TRPCError("FORBIDDEN", f"This API key lacks the {procedure.scope} scope")
-    if procedure.feature is not None and FEATURE_RANK[caller.ai_features] < FEATURE_RANK[procedure.feature]:
-        needed = "basic AI features (pro plan)" if procedure.feature == "basic" else "full AI assist (business plan)"
+    if procedure.feature is not None:
+        require_feature(caller, procedure.feature)
+
+
+def require_feature(caller: Caller, feature: Feature) -> None:
+    if FEATURE_RANK[caller.ai_features] < FEATURE_RANK[feature]:
+        needed = "basic AI features (pro plan)" if feature == "basic" else "full AI assist (business plan)"
         raise TRPCError(
             "FORBIDDEN",
             f"Your {caller.plan} plan does not include {needed}",
-            data={"plan": caller.plan, "feature": procedure.feature},
+            data={"plan": caller.plan, "feature": feature},
         )
 
 
@@ -88,7 +93,11 @@ async def prepare_call(
             context.caller = await _authenticate_once(services, request)
         except TRPCError:
             context.caller = None
-    return context, decode_input(procedure, raw_input)
+    value = decode_input(procedure, raw_input)
+    if procedure.feature_for is not None and context.caller is not None:
+        # Checked before metering, so a refused call costs neither quota nor request rate.
+        require_feature(context.caller, procedure.feature_for(value))
+    return context, value
 
 
 async def run_call(procedure: Procedure, context: Context, value: Any) -> Any:

@@ -52,6 +52,8 @@ class Procedure:
     rate_limited: bool = False  # counts against the per-user AI request rate
     takes_id: tuple[str, ...] = ()  # input fields that name a tenant-owned row (for tenancy tests)
     takes_input: bool = True  # False for `async def handler(ctx)`
+    # For a procedure whose plan feature depends on its input (ai.run's actions): input -> feature.
+    feature_for: Callable[[Any], Feature] | None = None
 
     def invoke(self, context: Any, value: Any) -> Any:
         return self.handler(context, value) if self.takes_input else self.handler(context)
@@ -71,6 +73,7 @@ def procedure(
     metered: bool = False,
     rate_limited: bool | None = None,
     takes_id: tuple[str, ...] = (),
+    feature_for: Callable[[Any], Feature] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated handler `async def handler(ctx, input) -> Output` under `path`."""
 
@@ -95,6 +98,7 @@ def procedure(
             rate_limited=metered if rate_limited is None else rate_limited,
             takes_id=takes_id,
             takes_input=len(parameters) > 1,
+            feature_for=feature_for,
         )
         return handler
 

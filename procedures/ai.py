@@ -51,7 +51,7 @@ from app.ai_queries import (
     tickets_for_prompt_test,
 )
 from app.ai_settings import OrgAISettings, with_overrides
-from app.context import Caller, Context
+from app.context import Context
 from app.embeddings_store import (
     ArticleCandidate,
     EmbeddingRow,
@@ -65,7 +65,7 @@ from app.embeddings_store import (
 )
 from app.errors import TRPCError, not_found
 from app.metering import record_token_usage
-from app.registry import procedure
+from app.registry import Feature, procedure
 from app.tiptap import plain_text
 from app.usage_report import GroupBy, TokenUsageReport, parse_usage_bound, token_usage_report
 
@@ -856,17 +856,21 @@ def _require(value: Any, field: str, action: str) -> Any:
     return value
 
 
-def _require_full_assist(caller: Caller) -> None:
-    # ai.run is declared "basic" (one feature per procedure); suggest-reply is full assist.
-    if caller.ai_features != "full":
-        raise TRPCError(
-            "FORBIDDEN",
-            f"Your {caller.plan} plan does not include full AI assist (business plan)",
-            data={"plan": caller.plan, "feature": "full"},
-        )
+def _action_feature(input: RunInput) -> Feature:
+    # suggest-reply is full assist (business); the other actions are basic features.
+    return "full" if input.action == "suggest-reply" else "basic"
 
 
-@procedure("ai.run", "mutation", role="agent", scope="ai:run", feature="basic", metered=True, takes_id=("ticketId",))
+@procedure(
+    "ai.run",
+    "mutation",
+    role="agent",
+    scope="ai:run",
+    feature="basic",
+    feature_for=_action_feature,
+    metered=True,
+    takes_id=("ticketId",),
+)
 async def run_action(ctx: Context, input: RunInput) -> RunOutput:
     caller = ctx.require_caller()
     if input.action == "improve":
@@ -877,8 +881,6 @@ async def run_action(ctx: Context, input: RunInput) -> RunOutput:
             await _ticket(ctx, input.ticketId, with_messages=False)
         improved = await improve_text(ctx, ImproveTextInput(text=text))
         return RunOutput(action=input.action, result=improved)
-    if input.action == "suggest-reply":
-        _require_full_assist(caller)
     ticket_id = _require(input.ticketId, "ticketId", input.action)
     if input.action == "summarize":
         return RunOutput(action=input.action, result=await summarize_ticket(ctx, TicketIdInput(ticketId=ticket_id)))
