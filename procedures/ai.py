@@ -31,6 +31,7 @@ from app.ai.choose import choose_embedding_engine, choose_engine
 from app.ai.interface import (
     AIError,
     AIResult,
+    Analysis,
     Candidate,
     Classification,
     Engine,
@@ -184,13 +185,6 @@ class ArticleSuggestion(msgspec.Struct, frozen=True):
 
 class ArticleSuggestions(msgspec.Struct, frozen=True):
     suggestions: list[ArticleSuggestion]
-
-
-class TicketAnalysis(msgspec.Struct, frozen=True):
-    summary: str
-    priority: Priority
-    tags: list[str]
-    sentiment: Sentiment
 
 
 class SimilarTicketInfo(msgspec.Struct, frozen=True):
@@ -740,7 +734,7 @@ async def suggest_articles(ctx: Context, input: TicketIdInput) -> ArticleSuggest
 
 
 @procedure("ai.analyzeTicket", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
-async def analyze_ticket(ctx: Context, input: TicketIdInput) -> TicketAnalysis:
+async def analyze_ticket(ctx: Context, input: TicketIdInput) -> Analysis:
     """Summary, priority, tags and sentiment as ONE engine call (one AI operation); stores the
     summary and merges the suggested tags into the ticket."""
     caller = ctx.require_caller()
@@ -752,7 +746,8 @@ async def analyze_ticket(ctx: Context, input: TicketIdInput) -> TicketAnalysis:
     async with ctx.pool.acquire() as connection, connection.transaction():
         await apply_ai_results(connection, caller.org_id, ticket.id, summary=analysis.summary, tags=tags)
         await record_token_usage(connection, caller, _ledger(result.usage, "analyze", result.model))
-    return TicketAnalysis(summary=analysis.summary, priority=analysis.priority, tags=tags, sentiment=analysis.sentiment)
+    # The engine's Analysis is the catalog's output shape; only the tags are the validated ones.
+    return msgspec.structs.replace(analysis, tags=tags)
 
 
 def similarity_reason(ticket_terms: set[str], ticket_tags: list[str], match: SimilarTicket) -> str:
