@@ -100,30 +100,25 @@ def _boolean(name: str, value: str) -> bool:
     raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
-def _integer(minimum: int, maximum: int) -> Parse:
-    def parse(name: str, value: str) -> int:
+def _bounded(convert: Callable[[str], float], noun: str, minimum: float, maximum: float) -> Parse:
+    def parse(name: str, value: str) -> float:
         try:
-            number = int(value)
+            number = convert(value)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+            raise ConfigError(f"{name} must be {noun}, got {value!r}") from None
         if not minimum <= number <= maximum:
             raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
         return number
 
     return parse
+
+
+def _integer(minimum: int, maximum: int) -> Parse:
+    return _bounded(int, "a whole number", minimum, maximum)
 
 
 def _number(minimum: float, maximum: float) -> Parse:
-    def parse(name: str, value: str) -> float:
-        try:
-            number = float(value)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, got {value!r}") from None
-        if not minimum <= number <= maximum:
-            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
-        return number
-
-    return parse
+    return _bounded(float, "a number", minimum, maximum)
 
 
 def _database_url(name: str, value: str) -> str:
