@@ -21,7 +21,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-import msgspec
 import msgspec.inspect as mi
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -16,7 +16,6 @@ cookie reads the row once, and a revocation still holds in every worker within o
 from __future__ import annotations
 
 import hmac
-from uuid import UUID
 
 import asyncpg
 
