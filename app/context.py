@@ -80,7 +80,7 @@ class Services:
     # Who calls: reads the session cookie or API key; None when neither is present. Wired at
     # start-up by app.server from app.auth; the default lets nobody in.
     authenticate: Callable[[Services, RequestInfo], Awaitable[Caller | None]] | None = None
-    # Plan quota and request rate around a metered call (app.metering); the default refuses.
+    # Plan quota and request rate around a metered call (app.usage.metering); the default refuses.
     meter: Callable[[Context, Any, Callable[[], Awaitable[Any]]], Awaitable[Any]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 

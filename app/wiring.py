@@ -34,7 +34,7 @@ async def build_engines(services: Services) -> None:
 
 def wire_services(services: Services) -> None:
     from app.auth.authenticate import authenticate
-    from app.metering import meter_call
+    from app.usage.metering import meter_call
 
     services.authenticate = authenticate
     services.meter = meter_call

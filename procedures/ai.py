@@ -1,10 +1,10 @@
 """ai.*: the AI features of the helpdesk (seed 001, with seed 000's actions and seed 003's classifier).
 
-Every procedure but `ai.getTokenUsage` is one metered AI operation (app.metering wraps it: the
+Every procedure but `ai.getTokenUsage` is one metered AI operation (app.usage.metering wraps it: the
 operation is reserved before the handler and released if the handler raises). Each handler
 follows the same contract:
 
-1. read what it needs (usually one statement: app.ai_queries.load_ticket_for_ai);
+1. read what it needs (usually one statement: app.assist.queries.load_ticket_for_ai);
 2. do the AI work without writing anything (an AIError leaves no trace and is not charged);
 3. write its side effects and its token-ledger rows in ONE transaction, then return.
 
@@ -26,7 +26,7 @@ import asyncpg
 import msgspec
 import numpy as np
 
-from app import embedding_refresh
+from app.assist import embedding_refresh
 from app.ai.choose import choose_embedding_engine, choose_engine
 from app.ai.interface import (
     AIError,
@@ -44,16 +44,16 @@ from app.ai.interface import (
 )
 from app.ai.local.rank import key_terms
 from app.ai.local.text import fold, words
-from app.ai_queries import (
+from app.assist.queries import (
     TicketForAI,
     assignable_agents,
     load_settings_and_tags,
     load_ticket_for_ai,
     tickets_for_prompt_test,
 )
-from app.ai_settings import OrgAISettings, with_overrides
+from app.assist.settings import OrgAISettings, with_overrides
 from app.context import Context
-from app.embeddings_store import (
+from app.assist.embeddings_store import (
     ArticleCandidate,
     EmbeddingRow,
     SimilarTicket,
@@ -65,10 +65,10 @@ from app.embeddings_store import (
     upsert_ticket_embeddings,
 )
 from app.errors import TRPCError, not_found
-from app.metering import record_token_usage
+from app.usage.metering import record_token_usage
 from app.registry import Feature, procedure
-from app.tiptap import plain_text
-from app.usage_report import GroupBy, TokenUsageReport, parse_usage_bound, token_usage_report
+from app.helpdesk.tiptap import plain_text
+from app.usage.report import GroupBy, TokenUsageReport, parse_usage_bound, token_usage_report
 
 # ---- input types --------------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ class FindSimilarInput(msgspec.Struct, frozen=True):
 
 
 class TokenUsageInput(msgspec.Struct, frozen=True):
-    # ISO dates or date-times, or Dates through superjson (app.usage_report.parse_usage_bound).
+    # ISO dates or date-times, or Dates through superjson (app.usage.report.parse_usage_bound).
     startDate: Any = None
     endDate: Any = None
     groupBy: GroupBy | None = None

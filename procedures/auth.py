@@ -14,7 +14,7 @@ from app.auth.sessions import cleared_session_cookie, create_session, revoke_ses
 from app.auth.throttle import attempt_succeeded, begin_attempt
 from app.context import Context
 from app.errors import TRPCError
-from app.metering import current_period
+from app.usage.metering import current_period
 from app.registry import procedure
 
 # Login accepts whatever was once a valid password (no minimum); only new passwords get rules.

@@ -115,7 +115,7 @@ def _check_taxonomy(intents: list[Intent]) -> None:
 
 def _stored_form(settings: AiSettings) -> dict[str, object]:
     """Only what the organization chose: a default left out stays the default if it changes, and
-    app.ai_settings reads an absent key as "use the default" (an empty taxonomy would be refused)."""
+    app.assist.settings reads an absent key as "use the default" (an empty taxonomy would be refused)."""
     return {
         field.name: value
         for field in msgspec.structs.fields(AiSettings)

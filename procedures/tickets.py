@@ -27,7 +27,7 @@ from app.helpdesk.validation import (
     required_text,
 )
 from app.registry import procedure
-from app.tiptap import plain_text
+from app.helpdesk.tiptap import plain_text
 
 log = logging.getLogger("app.tickets")
 
@@ -229,9 +229,9 @@ def _as_utc(moment: datetime | None) -> datetime | None:
 async def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
     """Ask for the ticket's embedding to be (re)computed, when the embedding service exists."""
     try:
-        from app.embedding_refresh import schedule_ticket_embedding
+        from app.assist.embedding_refresh import schedule_ticket_embedding
     except ModuleNotFoundError as error:
-        if error.name != "app.embedding_refresh":
+        if error.name != "app.assist.embedding_refresh":
             raise
         return
     try:

@@ -25,17 +25,17 @@ from uuid import UUID
 import asyncpg
 from tqdm import tqdm
 
-from app.ai_settings import settings_from_json
+from app.assist.settings import settings_from_json
 from app.config import ConfigError, Settings, load_settings
 from app.context import Caller, Services
 from app.database import create_pool
-from app.embedding_refresh import (
+from app.assist.embedding_refresh import (
     BACKFILL_BATCH_SIZE,
     backfill_article_embeddings,
     backfill_ticket_embeddings,
     embedding_engine_for,
 )
-from app.embeddings_store import (
+from app.assist.embeddings_store import (
     count_articles_lacking_embedding,
     count_tickets_lacking_embedding,
     ensure_org_index,

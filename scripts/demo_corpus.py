@@ -29,7 +29,7 @@ import asyncpg
 import msgspec
 
 from app.helpdesk.tickets import search_vector_sql
-from app.tiptap import plain_text
+from app.helpdesk.tiptap import plain_text
 from scripts.demo_articles import ARTICLES, ArticleDraft
 from scripts.demo_topics import (
     COMPANIES,

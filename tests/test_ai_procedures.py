@@ -23,13 +23,13 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from app import embedding_refresh
+from app.assist import embedding_refresh
 from app.ai.local.engine import LocalEngine
-from app.ai_queries import load_ticket_for_ai
-from app.ai_settings import settings_from_json
+from app.assist.queries import load_ticket_for_ai
+from app.assist.settings import settings_from_json
 from app.config import load_settings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
-from app.embedding_refresh import schedule_article_embedding, schedule_ticket_embedding
+from app.assist.embedding_refresh import schedule_article_embedding, schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures
 from procedures.ai import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client

@@ -19,7 +19,7 @@ from app.auth.cache import CallerCache
 from app.auth.sessions import SESSION_COOKIE, read_session_cookie, session_cookie, sign_session
 from app.config import ConfigError, load_settings
 from app.context import Caller
-from app.metering import current_period
+from app.usage.metering import current_period
 from scripts.seed import DEMO_ORGANIZATIONS, seed_if_empty
 from tests.support.factories import create_org, create_user, login, member_client
 from tests.support.servers import ROOT, LiveServer, start_app

@@ -27,8 +27,8 @@ from app.ai.interface import TokenUsage
 from app.context import Caller
 from app.database import create_pool
 from app.errors import TRPCError
-from app.metering import LEDGER_OPERATIONS, current_period, iso_time, record_token_usage
-from app.usage_report import (
+from app.usage.metering import LEDGER_OPERATIONS, current_period, iso_time, record_token_usage
+from app.usage.report import (
     UsageGroup,
     UsageRecord,
     UsageSummary,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from app.ai_settings import settings_from_json
+from app.assist.settings import settings_from_json
 from tests.support.factories import create_api_key, create_org, member_client
 from tests.support.servers import ROOT
 from tests.support.trpc import TRPCClient, TRPCClientError
@@ -83,7 +83,7 @@ async def test_update_changes_only_what_it_names(db, live_server):
     }
     assert client.query("org.get")["aiSettings"] == second["aiSettings"]
 
-    # The AI procedures read what was stored, through app.ai_settings.
+    # The AI procedures read what was stored, through app.assist.settings.
     stored = await db.fetchval("SELECT ai_settings FROM organizations WHERE id = $1", org.id)
     read = settings_from_json(stored)
     assert read.engine.model is None

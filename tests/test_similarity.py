@@ -1,4 +1,4 @@
-"""Org-restricted nearest-neighbour search (app.embeddings_store) against an exact scan in numpy.
+"""Org-restricted nearest-neighbour search (app.assist.embeddings_store) against an exact scan in numpy.
 
 One table holds two big-ish organizations (3,000 vectors each, searched through the model's
 shared HNSW index until one gets an index of its own), a small organization whose tickets are
@@ -17,10 +17,10 @@ import asyncpg
 import numpy as np
 import pytest
 
-from app import embedding_refresh, embeddings_store
+from app.assist import embedding_refresh, embeddings_store
 from app.config import load_settings
 from app.context import Services
-from app.embeddings_store import (
+from app.assist.embeddings_store import (
     VectorCounts,
     choose_strategy,
     ensure_model_index,

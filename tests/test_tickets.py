@@ -242,9 +242,9 @@ async def test_embedding_is_scheduled_when_subject_or_description_change(db, mon
     async def schedule_ticket_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
         scheduled.append((org_id, ticket_id))
 
-    module = types.ModuleType("app.embedding_refresh")
+    module = types.ModuleType("app.assist.embedding_refresh")
     module.schedule_ticket_embedding = schedule_ticket_embedding  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "app.embedding_refresh", module)
+    monkeypatch.setitem(sys.modules, "app.assist.embedding_refresh", module)
     ctx = in_process_context(db, org, user.id)
 
     created = await ticket_procedures.create_ticket(

@@ -1,4 +1,4 @@
-"""app.tiptap.plain_text: every node type a TipTap editor produces, and whatever a client sends."""
+"""app.helpdesk.tiptap.plain_text: every node type a TipTap editor produces, and whatever a client sends."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.tiptap import MAX_DEPTH, plain_text
+from app.helpdesk.tiptap import MAX_DEPTH, plain_text
 
 
 def text(value: str, **extra: Any) -> dict[str, Any]:

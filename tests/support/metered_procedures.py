@@ -1,6 +1,6 @@
 """Procedures that exist only to test the metering mechanism (loaded via EXTRA_PROCEDURE_MODULES).
 
-They follow the transaction contract of `app.metering` the way the ai.* procedures do: the "AI
+They follow the transaction contract of `app.usage.metering` the way the ai.* procedures do: the "AI
 work" first, then the side effects and the ledger in one transaction. Here the only side effect
 is the ledger row itself.
 """
@@ -14,7 +14,7 @@ import msgspec
 
 from app.ai.interface import AIError, TokenUsage
 from app.context import Context
-from app.metering import record_token_usage
+from app.usage.metering import record_token_usage
 from app.registry import procedure
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]

@@ -83,7 +83,7 @@ async def load_synthetic_tickets(
     subject_prefix: str = "Synthetic ticket",
 ) -> list[UUID]:
     """Insert one ticket per vector and its embedding (current content hash) with binary COPY."""
-    from app.embeddings_store import content_hash, ticket_embedding_text
+    from app.assist.embeddings_store import content_hash, ticket_embedding_text
 
     first_number = await connection.fetchval(
         "UPDATE organizations SET last_ticket_number = last_ticket_number + $2 WHERE id = $1 "

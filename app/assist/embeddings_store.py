@@ -16,7 +16,7 @@ because a filtered HNSW scan is only good when the organization is a large share
   result), in a transaction with `plan_cache_mode = force_custom_plan`: asyncpg prepares every
   statement, and a generic plan neither knows the organization's size nor can prove a partial
   index's predicate. An organization past `ORG_INDEX_MIN_ROWS` vectors has an HNSW index of its
-  own (`ensure_org_index`, built in the background by app.embedding_refresh), which the planner
+  own (`ensure_org_index`, built in the background by app.assist.embedding_refresh), which the planner
   then prefers: recall 0.99 at ef_search 200 whatever its share of the table. Until then the
   model's shared index serves it, at ef_search 300 (recall 0.98-0.99 for an organization that
   is a third of the table; too low for a small share, which is why those get the exact scan).

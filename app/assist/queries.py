@@ -18,8 +18,8 @@ import msgspec
 import numpy as np
 
 from app.ai.interface import ThreadMessage, TicketText
-from app.ai_settings import OrgAISettings, settings_from_json
-from app.embeddings_store import TICKET_HASH_SQL
+from app.assist.settings import OrgAISettings, settings_from_json
+from app.assist.embeddings_store import TICKET_HASH_SQL
 
 # The newest messages an engine sees (the catalog: subject, description and the 5 most recent).
 THREAD_MESSAGES = 5

@@ -35,9 +35,9 @@ import numpy as np
 
 from app.ai.choose import choose_embedding_engine
 from app.ai.interface import AIError, Engine, EngineSettings
-from app.ai_settings import load_ai_settings
+from app.assist.settings import load_ai_settings
 from app.context import Caller, Context, Services
-from app.embeddings_store import (
+from app.assist.embeddings_store import (
     EmbeddingRow,
     TextToEmbed,
     article_to_embed,
@@ -51,9 +51,9 @@ from app.embeddings_store import (
     vector_counts,
     wants_org_index,
 )
-from app.metering import record_token_usage
+from app.usage.metering import record_token_usage
 
-log = logging.getLogger("app.embedding_refresh")
+log = logging.getLogger("app.assist.embedding_refresh")
 
 ItemKind = Literal["ticket", "article"]
 RefreshKey = tuple[ItemKind, UUID, UUID]

@@ -60,7 +60,7 @@ from app.context import Caller, Context
 from app.errors import TRPCError
 from app.registry import Procedure
 
-log = logging.getLogger("app.metering")
+log = logging.getLogger("app.usage.metering")
 
 LEDGER_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
 
