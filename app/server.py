@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from app import __version__
+from app.admin_site import ADMIN_ROUTES
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
@@ -54,7 +55,7 @@ def create_app(settings: Settings) -> Any:
         finally:
             await services.pool.close()
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), *ADMIN_ROUTES]
     site = Starlette(routes=routes, lifespan=lifespan)
     trpc = TRPCEndpoint(lambda: state["services"], TRPC_PREFIX)
 
