@@ -1,7 +1,8 @@
 """The admin dashboard at /admin: the committed single-page app (built from admin/ by esbuild).
 
 Files come from app/static/admin; any other path under /admin is a client-side route and gets
-index.html. Every answer carries a Content-Security-Policy that allows only this origin's script
+index.html; without a session cookie a route redirects to the sign-in route, so a signed-out
+browser never asks the API who it is only to be told 401. Every answer carries a Content-Security-Policy that allows only this origin's script
 and styles (nothing inline) and forbids framing, so the signed-in dashboard cannot be clickjacked.
 """
 
@@ -13,6 +14,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+
+from app.auth.sessions import SESSION_COOKIE
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "admin"
 ADMIN_PREFIX = "/admin"
@@ -56,6 +59,9 @@ async def admin_page(request: Request) -> Response:
     asset = _asset(relative) if "." in relative.rsplit("/", 1)[-1] else None
     if asset is None and relative.startswith("assets/"):
         return Response("Not found", status_code=404, media_type="text/plain", headers=SECURITY_HEADERS)
+    if asset is None and relative != "signin" and not request.cookies.get(SESSION_COOKIE):
+        # Only whether the cookie is there: the page still learns who is signed in from auth.me.
+        return RedirectResponse(ADMIN_PREFIX + "/signin", status_code=303, headers=SECURITY_HEADERS)
     path = asset or STATIC_DIR / "index.html"
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if media_type.startswith("text/") or media_type.endswith("javascript"):

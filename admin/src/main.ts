@@ -68,7 +68,8 @@ function shell(active: string): HTMLElement {
 
 async function route(): Promise<void> {
   const path = currentPath();
-  if (!session.me) {
+  // The server sends a browser without a session cookie to /admin/signin: no auth.me call there.
+  if (!session.me && path !== "signin") {
     try {
       await refreshMe();
     } catch (error) {
