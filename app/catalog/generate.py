@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app import __version__
 from app.catalog.declarations import Declaration, read_declarations
+from app.catalog.reference import api_markdown
 from app.catalog.typescript_package import PACKAGE_README, index_d_ts, package_json
 from app.registry import load_procedures
 
@@ -21,6 +22,7 @@ def generated_files() -> dict[str, str]:
         "clients/typescript/index.d.ts": index_d_ts(declarations),
         "clients/typescript/package.json": package_json(__version__),
         "clients/typescript/README.md": PACKAGE_README,
+        "docs/api.md": api_markdown(declarations),
     }
     return files
 

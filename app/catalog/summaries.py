@@ -68,3 +68,10 @@ SUMMARIES: dict[str, str] = {
     "ai.testPrompts": "The prompt playground: classify the organization's own tickets carrying a tag with a "
     "candidate model and system prompt (admins only).",
 }
+
+# Example inputs for the reference where the minimal valid input would not show a useful call.
+EXAMPLE_INPUTS: dict[str, object] = {
+    "ai.run": {"action": "summarize", "ticketId": "3f0c6a52-8d3e-4c1b-9a57-2b6f4f1e8c10"},
+    "tickets.list": {"status": "open", "limit": 10},
+    "ai.getTokenUsage": {"groupBy": "day"},
+}

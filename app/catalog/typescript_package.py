@@ -8,6 +8,8 @@ exactly as it would from a router written with @trpc/server, with superjson as t
 from __future__ import annotations
 
 import json
+import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 from app.catalog.declarations import Declaration
@@ -200,7 +202,7 @@ def access_text(declaration: Declaration) -> str:
 
 
 def procedure_doc(declaration: Declaration) -> list[str]:
-    lines = declaration.summary.split("\n")
+    lines = textwrap.wrap(" ".join(declaration.summary.split()), width=92)
     facts = [f"{declaration.kind}", access_text(declaration)]
     if declaration.feature:
         facts.append(f"plan feature {declaration.feature}" + (" (more by input)" if declaration.feature_depends_on_input else ""))
@@ -237,10 +239,20 @@ def _render_tree(tree: dict[str, Any], indent: str) -> str:
     return out
 
 
-def index_d_ts(declarations: list[Declaration]) -> str:
+@dataclass(slots=True)
+class Model:
+    """The TypeScript view of every procedure: input and output types, and the Structs' names."""
+
+    renderer: Renderer
+    structs: _Structs
+    names: dict[str, str]
+    signatures: list[tuple[Declaration, str, str]]  # declaration, input type, output type
+
+
+def build_model(declarations: list[Declaration]) -> Model:
     renderer = Renderer()
     structs = _Structs(renderer)
-    entries: list[tuple[Declaration, str]] = []
+    signatures: list[tuple[Declaration, str, str]] = []
     for declaration in declarations:
         if declaration.input_type is None:
             input_ts = "void"
@@ -248,22 +260,28 @@ def index_d_ts(declarations: list[Declaration]) -> str:
             input_ts = renderer.type_of(declaration.input_type, "input")
             if all_optional(declaration.input_type):
                 input_ts += " | undefined"
-        output_ts = renderer.type_of(declaration.output_type, "output")
-        procedure_type = PROCEDURE_TYPES[declaration.kind]
-        entries.append((declaration, f"{procedure_type}<{{ input: {input_ts}; output: {output_ts}; meta: object }}>"))
+        signatures.append((declaration, input_ts, renderer.type_of(declaration.output_type, "output")))
     structs.render_pending()
-    names = structs.names()
-    router = substitute(_render_tree(_router_tree(entries), "  "), names)
+    return Model(renderer, structs, structs.names(), signatures)
+
+
+def index_d_ts(declarations: list[Declaration]) -> str:
+    model = build_model(declarations)
+    entries = [
+        (declaration, f"{PROCEDURE_TYPES[declaration.kind]}<{{ input: {input_ts}; output: {output_ts}; meta: object }}>")
+        for declaration, input_ts, output_ts in model.signatures
+    ]
+    router = substitute(_render_tree(_router_tree(entries), "    "), model.names)
     parts = [HEADER]
-    if renderer.uses_tiptap:
+    if model.renderer.uses_tiptap:
         parts.append(TIPTAP_DECLARATIONS)
     parts.append(ERROR_DECLARATIONS)
-    parts.append(structs.declarations(names))
+    parts.append(model.structs.declarations(model.names))
     parts.append(
         "/** The helpdesk-ai router: pass it to `createTRPCClient<AppRouter>`. */\n"
         "export type AppRouter = TRPCBuiltRouter<\n"
         "  { ctx: object; meta: object; errorShape: ErrorShape; transformer: true },\n"
-        "  {\n" + router.replace("\n  ", "\n    ").replace("  ", "    ", 1) + "  }\n>;\n"
+        "  {\n" + router + "  }\n>;\n"
     )
     parts.append(
         "/** Every procedure's input, as `inferRouterInputs<AppRouter>` gives it. */\n"

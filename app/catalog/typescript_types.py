@@ -46,13 +46,25 @@ class Notes:
     descriptions: list[str] = field(default_factory=list)
     constraints: list[str] = field(default_factory=list)
 
-    def add_meta(self, meta: msgspec.Meta) -> None:
+    def add_meta(self, meta: msgspec.Meta, annotated: Any = str) -> None:
         if meta.description:
             self.descriptions.append(meta.description)
-        self.constraints.extend(constraint_texts(meta))
+        self.constraints.extend(constraint_texts(meta, length_unit(annotated)))
 
 
-def constraint_texts(meta: msgspec.Meta) -> list[str]:
+def length_unit(annotated: Any) -> str:
+    """What a length constraint counts on this type."""
+    origin = typing.get_origin(annotated) or annotated
+    if origin in (dict, typing.Mapping):
+        return "entries"
+    if origin in (list, tuple, set, frozenset):
+        return "items"
+    if origin in (bytes, bytearray):
+        return "bytes"
+    return "characters"
+
+
+def constraint_texts(meta: msgspec.Meta, unit: str = "characters") -> list[str]:
     texts: list[str] = []
     low = meta.ge if meta.ge is not None else meta.gt
     high = meta.le if meta.le is not None else meta.lt
@@ -64,11 +76,11 @@ def constraint_texts(meta: msgspec.Meta) -> list[str]:
         texts.append(f"a multiple of {meta.multiple_of}")
     if meta.min_length is not None or meta.max_length is not None:
         if meta.min_length is not None and meta.max_length is not None:
-            texts.append(f"length {meta.min_length} to {meta.max_length}")
+            texts.append(f"{meta.min_length} to {meta.max_length} {unit}")
         elif meta.min_length is not None:
-            texts.append(f"length at least {meta.min_length}")
+            texts.append(f"at least {meta.min_length} {unit}")
         else:
-            texts.append(f"length at most {meta.max_length}")
+            texts.append(f"at most {meta.max_length} {unit}")
     if meta.pattern is not None:
         texts.append(f"matches /{meta.pattern}/")
     return texts
@@ -108,7 +120,7 @@ def _flatten_union(annotation: Any, notes: Notes | None) -> list[Any]:
             inner, *metadata = typing.get_args(member)
             for meta in metadata:
                 if isinstance(meta, msgspec.Meta) and notes is not None:
-                    notes.add_meta(meta)
+                    notes.add_meta(meta, inner)
             if typing.get_origin(inner) in (typing.Union, types.UnionType):
                 members.extend(_flatten_union(inner, notes))
                 continue
@@ -148,12 +160,10 @@ class Renderer:
             inner, *metadata = typing.get_args(annotation)
             for meta in metadata:
                 if isinstance(meta, msgspec.Meta):
-                    if meta.extra and TYPESCRIPT_EXTRA in meta.extra:
-                        if notes is not None:
-                            notes.add_meta(meta)
-                        return [meta.extra[TYPESCRIPT_EXTRA]]
                     if notes is not None:
-                        notes.add_meta(meta)
+                        notes.add_meta(meta, inner)
+                    if meta.extra and TYPESCRIPT_EXTRA in meta.extra:
+                        return [meta.extra[TYPESCRIPT_EXTRA]]
             return self._members(inner, direction, notes)
         if origin in (typing.Union, types.UnionType):
             members = [m for m in _flatten_union(annotation, notes) if m is not msgspec.UnsetType]
@@ -187,6 +197,8 @@ class Renderer:
         ):
             item = self.type_of(typing.get_args(annotation)[0], direction)
             return [f"AsyncIterable<{item}, void, any>"]
+        if annotation is UUID and notes is not None:
+            notes.constraints.append("a UUID")
         return [self._leaf(annotation, direction)]
 
     def _leaf(self, annotation: Any, direction: Direction) -> str:
@@ -212,7 +224,8 @@ class Renderer:
                 return "string"
         if getattr(annotation, "__supertype__", None) is not None:  # typing.NewType
             return self._leaf(annotation.__supertype__, direction)
-        if isinstance(annotation, typing.TypeAliasType):
+        alias_type = getattr(typing, "TypeAliasType", None)  # Python 3.12's `type X = ...`
+        if alias_type is not None and isinstance(annotation, alias_type):
             return self.type_of(annotation.__value__, direction)
         raise UnsupportedType(f"cannot describe {annotation!r} in TypeScript")
 
@@ -224,11 +237,13 @@ def field_comments(cls: type) -> dict[str, str]:
     except (OSError, TypeError):
         return {}
     source = inspect.cleandoc("\n" + source) if source.startswith((" ", "\t")) else source
-    comments: dict[int, str] = {}
+    comments: dict[int, str] = {}  # line -> comment written after code on that line
+    own_line: dict[int, str] = {}  # line -> comment alone on its line
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = token.string.lstrip("#").strip()
+                text = token.string.lstrip("#").strip()
+                (own_line if token.line.strip().startswith("#") else comments)[token.start[0]] = text
         tree = ast.parse(source)
     except (SyntaxError, tokenize.TokenError):
         return {}
@@ -240,8 +255,8 @@ def field_comments(cls: type) -> dict[str, str]:
         lines = [comments[statement.end_lineno]] if statement.end_lineno in comments else []
         if not lines:
             above = statement.lineno - 1
-            while above in comments:
-                lines.insert(0, comments[above])
+            while above in own_line:
+                lines.insert(0, own_line[above])
                 above -= 1
         if lines:
             found[statement.target.id] = " ".join(lines)
@@ -281,15 +296,25 @@ def property_name(name: str) -> str:
     return name if _IDENTIFIER.match(name) else json_literal(name)
 
 
-def render_struct(renderer: Renderer, cls: type[msgspec.Struct], direction: Direction) -> str:
-    """The body `{ ... }` of a Struct's interface in one direction."""
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    """One field of a Struct in one direction, as both the .d.ts and the reference show it."""
+
+    name: str  # as on the wire
+    ts_type: str  # may hold Struct placeholders
+    optional: bool
+    doc: tuple[str, ...]  # comments and descriptions
+    details: tuple[str, ...]  # limits, default, absence
+
+
+def struct_view(renderer: Renderer, cls: type[msgspec.Struct], direction: Direction) -> list[FieldView]:
     config = cls.__struct_config__
     if config.array_like:
         raise UnsupportedType(f"{cls.__name__} is array_like")
     comments = field_comments(cls)
-    lines = ["{"]
+    views: list[FieldView] = []
     if config.tag_field is not None:
-        lines.append(f"  {property_name(config.tag_field)}: {json_literal(config.tag)};")
+        views.append(FieldView(config.tag_field, json_literal(config.tag), False, ("Which shape this is.",), ()))
     for info in struct_fields(cls):
         notes = Notes()
         ts_type = renderer.type_of(info.type, direction, notes)
@@ -298,26 +323,31 @@ def render_struct(renderer: Renderer, cls: type[msgspec.Struct], direction: Dire
             optional = not info.required
         else:
             optional = admits_unset or (config.omit_defaults and not info.required)
-        doc: list[str] = []
-        if info.name in comments:
-            doc.append(comments[info.name])
-        doc.extend(notes.descriptions)
+        doc = ([comments[info.name]] if info.name in comments else []) + notes.descriptions
         details = list(dict.fromkeys(notes.constraints))
-        if direction == "input":
-            default = default_text(info.default) if info.default is not msgspec.NODEFAULT else None
+        if direction == "input" and not info.required:
             if info.default_factory is not msgspec.NODEFAULT:
                 default = default_text(info.default_factory())
+            else:
+                default = default_text(info.default)
             if default is not None and default != "null":
                 details.append(f"default {default}")
         if direction == "output" and admits_unset:
             details.append("absent when not set")
-        if details:
-            doc.append("(" + "; ".join(details) + ")")
-        lines.append(jsdoc(doc, "  ").rstrip("\n")) if doc else None
-        mark = "?" if optional else ""
-        lines.append(f"  {property_name(info.encode_name)}{mark}: {ts_type};")
+        views.append(FieldView(info.encode_name, ts_type, optional, tuple(doc), tuple(details)))
+    return views
+
+
+def render_struct(renderer: Renderer, cls: type[msgspec.Struct], direction: Direction) -> str:
+    """The body `{ ... }` of a Struct's interface in one direction."""
+    lines = ["{"]
+    for view in struct_view(renderer, cls, direction):
+        doc = list(view.doc) + (["(" + "; ".join(view.details) + ")"] if view.details else [])
+        if doc:
+            lines.append(jsdoc(doc, "  ").rstrip("\n"))
+        lines.append(f"  {property_name(view.name)}{'?' if view.optional else ''}: {view.ts_type};")
     lines.append("}")
-    return "\n".join(line for line in lines if line)
+    return "\n".join(lines)
 
 
 def _admits_unset(annotation: Any) -> bool:

@@ -71,8 +71,9 @@ export interface ErrorShape {
 }
 
 export interface AddMessageInput {
+  /** (a UUID) */
   ticketId: string;
-  /** (length 1 to 50000) */
+  /** (1 to 50000 characters) */
   content: string;
   author: "customer" | "agent";
 }
@@ -82,44 +83,45 @@ export interface AddMessageInput {
  * organizations.ai_settings and read by the AI procedures.
  */
 export interface AiSettings {
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   model: string | null;
-  /** (length at most 5) */
+  /** (at most 5 items) */
   fallbackModels: string[];
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   embeddingModel: string | null;
   systemPrompts: Record<string, string>;
   /**
    * Empty: the default taxonomy (seed 003's five cancellation intents).
-   * (length at most 100)
+   * (at most 100 items)
    */
   intentTaxonomy: Intent[];
   autoTriage: boolean;
   redactPii: boolean;
-  /** (length 1 to 40) */
+  /** (1 to 40 characters) */
   replyTone: string;
   language: "en" | "es" | "fr" | "de" | "it" | "pt" | null;
 }
 
 /** A partial change: absent fields keep their value, null resets a model to the default. */
 export interface AiSettingsChange {
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   model?: string | null;
-  /** (length at most 5) */
+  /** (at most 5 items) */
   fallbackModels?: string[];
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   embeddingModel?: string | null;
   systemPrompts?: Record<string, string>;
-  /** (length at most 100) */
+  /** (at most 100 items) */
   intentTaxonomy?: IntentInput[];
   autoTriage?: boolean;
   redactPii?: boolean;
-  /** (length 1 to 40) */
+  /** (1 to 40 characters) */
   replyTone?: string;
   language?: "en" | "es" | "fr" | "de" | "it" | "pt" | null;
 }
 
 export interface AiTicketIdInput {
+  /** (a UUID) */
   ticketId: string;
 }
 
@@ -131,6 +133,7 @@ export interface Analysis {
 }
 
 export interface ApiKey {
+  /** (a UUID) */
   id: string;
   name: string;
   prefix: string;
@@ -145,6 +148,7 @@ export interface ApiKeysSuccess {
 }
 
 export interface Article {
+  /** (a UUID) */
   id: string;
   title: string;
   content: string;
@@ -155,10 +159,12 @@ export interface Article {
 }
 
 export interface ArticleIdInput {
+  /** (a UUID) */
   id: string;
 }
 
 export interface ArticleInfo {
+  /** (a UUID) */
   id: string;
   title: string;
   content: string;
@@ -170,6 +176,7 @@ export interface ArticleList {
 }
 
 export interface ArticleSuggestion {
+  /** (a UUID) */
   articleId: string;
   relevance: number;
   reasoning: string;
@@ -189,6 +196,7 @@ export interface AssigneeOutput {
 }
 
 export interface AssigneeSuggestion {
+  /** (a UUID) */
   agentId: string;
   agentName: string;
   confidence: number;
@@ -207,9 +215,9 @@ export interface AutoTagResult {
 }
 
 export interface ChangePasswordInput {
-  /** (length 1 to 1024) */
+  /** (1 to 1024 characters) */
   currentPassword: string;
-  /** (length 8 to 1024) */
+  /** (8 to 1024 characters) */
   newPassword: string;
 }
 
@@ -222,64 +230,65 @@ export interface Classification {
 }
 
 export interface ClassifyInput {
-  /** (length 1 to 500) */
+  /** (1 to 500 characters) */
   subject: string;
   /** (default "") */
   description?: string | TipTapDocument;
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   model?: string | null;
-  /** (length 1 to 20000) */
+  /** (1 to 20000 characters) */
   systemPrompt?: string | null;
 }
 
 export interface CreateArticleInput {
-  /** (length 1 to 300) */
+  /** (1 to 300 characters) */
   title: string;
-  /** (length at most 200000) */
+  /** (at most 200000 characters) */
   content: string;
   /** (default false) */
   published?: boolean;
-  /** (length at most 50; default []) */
+  /** (at most 50 items; default []) */
   tags?: string[];
 }
 
 export interface CreateKeyInput {
-  /** (length 1 to 100) */
+  /** (1 to 100 characters) */
   name: string;
-  /** (length 1 to 4) */
+  /** (1 to 4 items) */
   scopes: Array<"ticket:read" | "ticket:write" | "ai:run" | "admin">;
 }
 
 export interface CreateTicketInput {
-  /** (length 1 to 500) */
+  /** (1 to 500 characters) */
   subject: string;
   description: string | TipTapDocument;
   /** (default "open") */
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed";
   /** (default "normal") */
   priority?: "low" | "normal" | "high" | "urgent";
-  /** (length at most 50; default []) */
+  /** (at most 50 items; default []) */
   tags?: string[];
   customer?: CustomerInput | null;
   slaDueAt?: Date | null;
 }
 
 export interface CreateUserInput {
-  /** (length 3 to 320; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
+  /** (3 to 320 characters; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
   email: string;
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   name: string;
   role: "viewer" | "agent" | "admin";
   /**
    * Without a password the member cannot sign in until an admin sets one.
-   * (length 8 to 1024)
+   * (8 to 1024 characters)
    */
   password?: string | null;
-  /** (length at most 50; default []) */
+  /** (at most 50 items; default []) */
   expertise?: string[];
 }
 
 export interface CreatedKey {
+  /** (a UUID) */
   id: string;
   name: string;
   prefix: string;
@@ -290,6 +299,7 @@ export interface CreatedKey {
 }
 
 export interface Customer {
+  /** (a UUID) */
   id: string;
   name: string | null;
   email: string | null;
@@ -297,9 +307,9 @@ export interface Customer {
 }
 
 export interface CustomerInput {
-  /** (length at most 200) */
+  /** (at most 200 characters) */
   name?: string | null;
-  /** (length at most 320; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
+  /** (at most 320 characters; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
   email?: string | null;
   traits?: Record<string, unknown> | null;
 }
@@ -316,6 +326,7 @@ export interface EngineInfo {
 }
 
 export interface FindSimilarInput {
+  /** (a UUID) */
   ticketId: string;
   /** (1 ≤ value ≤ 50; default 5) */
   limit?: number;
@@ -335,27 +346,28 @@ export interface HeartbeatInput {
 }
 
 export interface ImproveTextInput {
-  /** (length 1 to 50000) */
+  /** (1 to 50000 characters) */
   text: string;
-  /** (length 1 to 40) */
+  /** (1 to 40 characters) */
   tone?: string | null;
 }
 
 export interface Intent {
-  /** (length 1 to 64; matches /^[a-z][a-z0-9_]*$/) */
+  /** (1 to 64 characters; matches /^[a-z][a-z0-9_]*$/) */
   name: string;
-  /** (length at most 1000) */
+  /** (at most 1000 characters) */
   description: string;
 }
 
 export interface IntentInput {
-  /** (length 1 to 64; matches /^[a-z][a-z0-9_]*$/) */
+  /** (1 to 64 characters; matches /^[a-z][a-z0-9_]*$/) */
   name: string;
-  /** (length at most 1000; default "") */
+  /** (at most 1000 characters; default "") */
   description?: string;
 }
 
 export interface KeyIdInput {
+  /** (a UUID) */
   id: string;
 }
 
@@ -365,7 +377,7 @@ export interface ListArticlesInput {
   /** (0 ≤ value ≤ 100000; default 0) */
   offset?: number;
   published?: boolean | null;
-  /** (length at most 500) */
+  /** (at most 500 characters) */
   search?: string | null;
 }
 
@@ -376,10 +388,11 @@ export interface ListTicketsInput {
   offset?: number;
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | null;
   priority?: "low" | "normal" | "high" | "urgent" | null;
-  /** (length 1 to 64) */
+  /** (1 to 64 characters) */
   tag?: string | null;
+  /** (a UUID) */
   assigneeId?: string | null;
-  /** (length at most 500) */
+  /** (at most 500 characters) */
   search?: string | null;
 }
 
@@ -390,22 +403,22 @@ export interface ListUsersInput {
 }
 
 export interface LoginInput {
-  /** (length 1 to 320) */
+  /** (1 to 320 characters) */
   email: string;
-  /** (length 1 to 1024) */
+  /** (1 to 1024 characters) */
   password: string;
 }
 
 export interface Me {
   /** None when an API key calls */
   user: Member | null;
-  /** None when an API key calls */
   organization: OrganizationSummary;
   plan: Plan;
   usage: Usage;
 }
 
 export interface Member {
+  /** (a UUID) */
   id: string;
   email: string;
   name: string;
@@ -416,22 +429,25 @@ export interface Member {
 }
 
 export interface Message {
+  /** (a UUID) */
   id: string;
+  /** (a UUID) */
   ticketId: string;
   author: "customer" | "agent";
+  /** (a UUID) */
   authorUserId: string | null;
   content: string;
   createdAt: Date;
 }
 
 export interface Organization {
+  /** (a UUID) */
   id: string;
   name: string;
   slug: string;
   plan: string;
   /** None: the plan's */
   aiOperationsLimit: number | null;
-  /** None: the plan's */
   billingAnchor: Date;
   aiSettings: AiSettings;
   createdAt: Date;
@@ -439,6 +455,7 @@ export interface Organization {
 }
 
 export interface OrganizationSummary {
+  /** (a UUID) */
   id: string;
   name: string;
   slug: string;
@@ -467,6 +484,7 @@ export interface PromptTestOutput {
 }
 
 export interface PromptTestResult {
+  /** (a UUID) */
   ticketId: string;
   subject: string;
   tags: string[];
@@ -487,8 +505,9 @@ export interface ReplySuggestions {
 
 export interface RunInput {
   action: "auto-tag" | "suggest-reply" | "summarize" | "improve";
+  /** (a UUID) */
   ticketId?: string | null;
-  /** (length 1 to 50000) */
+  /** (1 to 50000 characters) */
   text?: string | null;
 }
 
@@ -513,6 +532,7 @@ export interface SignedIn {
 }
 
 export interface SimilarTicketInfo {
+  /** (a UUID) */
   id: string;
   subject: string;
   status: string;
@@ -520,6 +540,7 @@ export interface SimilarTicketInfo {
 }
 
 export interface SimilarTicketMatch {
+  /** (a UUID) */
   ticketId: string;
   similarity: number;
   reasoning: string;
@@ -539,16 +560,16 @@ export interface Status {
 }
 
 export interface SuggestAssigneeInput {
-  /** (length 1 to 500) */
+  /** (1 to 500 characters) */
   subject: string;
   description: string | TipTapDocument;
+  /** (a UUID) */
   ticketId?: string | null;
 }
 
 export interface SuggestReplyResult {
   /** the first draft, in the organization's preferred tone (seed 000's shape) */
   suggestion: string;
-  /** the first draft, in the organization's preferred tone (seed 000's shape) */
   suggestions: ReplyDraft[];
 }
 
@@ -561,18 +582,18 @@ export interface TagsOutput {
 }
 
 export interface TestPromptsInput {
-  /** (length 1 to 64) */
+  /** (1 to 64 characters) */
   tag?: string | null;
   /** (1 ≤ value ≤ 50; default 10) */
   limit?: number;
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   model?: string | null;
-  /** (length 1 to 20000) */
+  /** (1 to 20000 characters) */
   systemPrompt?: string | null;
 }
 
 export interface TextInput {
-  /** (length 1 to 50000) */
+  /** (1 to 50000 characters) */
   text: string;
 }
 
@@ -581,6 +602,7 @@ export interface TextOutput {
 }
 
 export interface Ticket {
+  /** (a UUID) */
   id: string;
   number: number;
   subject: string;
@@ -589,6 +611,7 @@ export interface Ticket {
   status: "open" | "pending" | "on_hold" | "resolved" | "closed";
   priority: "low" | "normal" | "high" | "urgent";
   tags: string[];
+  /** (a UUID) */
   assigneeId: string | null;
   customer: Customer | null;
   aiSummary: string | null;
@@ -601,7 +624,7 @@ export interface Ticket {
 }
 
 export interface TicketContentInput {
-  /** (length 1 to 500) */
+  /** (1 to 500 characters) */
   subject: string;
   description: string | TipTapDocument;
 }
@@ -613,6 +636,7 @@ export interface TicketList {
 }
 
 export interface TicketWithMessages {
+  /** (a UUID) */
   id: string;
   number: number;
   subject: string;
@@ -621,6 +645,7 @@ export interface TicketWithMessages {
   status: "open" | "pending" | "on_hold" | "resolved" | "closed";
   priority: "low" | "normal" | "high" | "urgent";
   tags: string[];
+  /** (a UUID) */
   assigneeId: string | null;
   customer: Customer | null;
   aiSummary: string | null;
@@ -638,20 +663,21 @@ export interface TicketsSuccess {
 }
 
 export interface TicketsTicketIdInput {
+  /** (a UUID) */
   id: string;
 }
 
 export interface TokenUsageInput {
-  /** ISO dates or date-times, or Dates through superjson (app.usage.report.parse_usage_bound). */
-  startDate?: unknown;
-  endDate?: unknown;
+  /** A Date, or an ISO date (its whole UTC day) or date-time (UTC when it has no offset). */
+  startDate?: Date | string | null;
+  /** A Date, or an ISO date (its whole UTC day) or date-time (UTC when it has no offset). */
+  endDate?: Date | string | null;
   groupBy?: "day" | "week" | "month" | "operation" | "model" | null;
 }
 
 export interface TokenUsageReport {
   /** all records, or all groups (with groupBy) */
   usage: Array<UsageRecord | UsageGroup>;
-  /** all records, or all groups (with groupBy) */
   totals: UsageTotals;
 }
 
@@ -660,18 +686,19 @@ export interface UnreadCount {
 }
 
 export interface UpdateArticleInput {
+  /** (a UUID) */
   id: string;
-  /** (length 1 to 300) */
+  /** (1 to 300 characters) */
   title?: string;
-  /** (length at most 200000) */
+  /** (at most 200000 characters) */
   content?: string;
   published?: boolean;
-  /** (length at most 50) */
+  /** (at most 50 items) */
   tags?: string[];
 }
 
 export interface UpdateOrgInput {
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   name?: string;
   aiSettings?: AiSettingsChange;
 }
@@ -681,31 +708,34 @@ export interface UpdateOrgInput {
  * reason, SLA).
  */
 export interface UpdateTicketInput {
+  /** (a UUID) */
   id: string;
-  /** (length 1 to 500) */
+  /** (1 to 500 characters) */
   subject?: string;
   description?: string | TipTapDocument;
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed";
   priority?: "low" | "normal" | "high" | "urgent";
-  /** (length at most 50) */
+  /** (at most 50 items) */
   tags?: string[];
+  /** (a UUID) */
   assigneeId?: string | null;
   aiResolved?: boolean;
-  /** (length at most 2000) */
+  /** (at most 2000 characters) */
   escalationReason?: string | null;
   slaDueAt?: Date | null;
 }
 
 export interface UpdateUserInput {
+  /** (a UUID) */
   id: string;
-  /** (length 3 to 320; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
+  /** (3 to 320 characters; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
   email?: string;
-  /** (length 1 to 200) */
+  /** (1 to 200 characters) */
   name?: string;
   role?: "viewer" | "agent" | "admin";
-  /** (length 8 to 1024) */
+  /** (8 to 1024 characters) */
   password?: string;
-  /** (length at most 50) */
+  /** (at most 50 items) */
   expertise?: string[];
   active?: boolean;
 }
@@ -714,18 +744,17 @@ export interface Usage {
   used: number;
   /** None: unlimited */
   limit: number | null;
-  /** None: unlimited */
   resetsAt: Date;
 }
 
 /** The ledger rows of one day, week, month, operation or model. */
 export interface UsageGroup {
+  /** Which shape this is. */
   kind: "group";
   /** "2024-01-15" (day; week: its Monday), "2024-01" (month), or the operation or model */
   group: string;
   /** ledger rows (model calls) in the group */
   operations: number;
-  /** "2024-01-15" (day; week: its Monday), "2024-01" (month), or the operation or model ledger rows (model calls) in the group */
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
@@ -735,7 +764,9 @@ export interface UsageGroup {
 
 /** One ledger row: one model or embedding call. */
 export interface UsageRecord {
+  /** Which shape this is. */
   kind: "record";
+  /** (a UUID) */
   id: string;
   operation: string;
   model: string;
@@ -743,6 +774,7 @@ export interface UsageRecord {
   completionTokens: number;
   totalTokens: number;
   costUsd: number | null;
+  /** (a UUID) */
   userId: string | null;
   createdAt: Date;
 }
@@ -760,7 +792,8 @@ export type AppRouter = TRPCBuiltRouter<
   {
     ai: {
       /**
-       * The sentiment of a text: label, score from -1 to 1, emotions and urgency. Positive is a score of at least 0.3, negative at most -0.3.
+       * The sentiment of a text: label, score from -1 to 1, emotions and urgency. Positive is a
+       * score of at least 0.3, negative at most -0.3.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature basic; metered: one AI operation.
        *
@@ -777,7 +810,9 @@ export type AppRouter = TRPCBuiltRouter<
        */
       analyzeTicket: TRPCMutationProcedure<{ input: AiTicketIdInput; output: Analysis; meta: object }>;
       /**
-       * Classify a ticket's intent within the organization's taxonomy, with confidence, reasoning and the detected language; a model and system prompt may be tried instead of the organization's.
+       * Classify a ticket's intent within the organization's taxonomy, with confidence, reasoning
+       * and the detected language; a model and system prompt may be tried instead of the
+       * organization's.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature basic; metered: one AI operation.
        *
@@ -785,7 +820,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       classifyTicket: TRPCMutationProcedure<{ input: ClassifyInput; output: Classification; meta: object }>;
       /**
-       * The organization's tickets nearest to a ticket by embedding (pgvector), embedding the ticket first if needed.
+       * The organization's tickets nearest to a ticket by embedding (pgvector), embedding the ticket
+       * first if needed.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature full; metered: one AI operation.
        *
@@ -809,7 +845,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       generateTicketEmbedding: TRPCMutationProcedure<{ input: AiTicketIdInput; output: EmbeddingOutput; meta: object }>;
       /**
-       * The organization's token-usage records (at most 1,000, newest first), or one row per day, week, month, operation or model with `groupBy`, and totals. Not metered.
+       * The organization's token-usage records (at most 1,000, newest first), or one row per day,
+       * week, month, operation or model with `groupBy`, and totals. Not metered.
        *
        * query; role viewer or above, API-key scope ticket:read.
        *
@@ -833,7 +870,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       predictPriority: TRPCMutationProcedure<{ input: TicketContentInput; output: Priority; meta: object }>;
       /**
-       * One AI action by name (seed 000's dispatcher): `auto-tag` applies suggested tags, `suggest-reply` drafts replies (full plan), `summarize` and `improve` as their procedures.
+       * One AI action by name (seed 000's dispatcher): `auto-tag` applies suggested tags, `suggest-
+       * reply` drafts replies (full plan), `summarize` and `improve` as their procedures.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature basic (more by input); metered: one AI operation.
        *
@@ -849,7 +887,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       suggestArticles: TRPCMutationProcedure<{ input: AiTicketIdInput; output: ArticleSuggestions; meta: object }>;
       /**
-       * Suggest the agent or admin best placed to handle a ticket, from expertise tags and resolved tickets; null when nobody fits.
+       * Suggest the agent or admin best placed to handle a ticket, from expertise tags and resolved
+       * tickets; null when nobody fits.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature full; metered: one AI operation.
        *
@@ -857,7 +896,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       suggestAssignee: TRPCMutationProcedure<{ input: SuggestAssigneeInput; output: AssigneeOutput; meta: object }>;
       /**
-       * Suggest lowercase, deduplicated tags for a ticket's content, preferring the organization's existing tags.
+       * Suggest lowercase, deduplicated tags for a ticket's content, preferring the organization's
+       * existing tags.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature basic; metered: one AI operation.
        *
@@ -865,7 +905,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       suggestTags: TRPCMutationProcedure<{ input: TicketContentInput; output: TagsOutput; meta: object }>;
       /**
-       * Summarize a ticket from its subject, description and five most recent messages, and store the summary on the ticket (`aiSummary`).
+       * Summarize a ticket from its subject, description and five most recent messages, and store
+       * the summary on the ticket (`aiSummary`).
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature basic; metered: one AI operation.
        *
@@ -874,7 +915,6 @@ export type AppRouter = TRPCBuiltRouter<
       summarizeTicket: TRPCMutationProcedure<{ input: AiTicketIdInput; output: SummaryOutput; meta: object }>;
       /**
        * Classify the organization's own tickets carrying `tag` with a candidate model and prompt.
-       *
        * One AI operation for the whole batch. A ticket whose classification fails reports its error
        * and the others go on; if every one fails, the operation failed and is not charged.
        *
@@ -962,7 +1002,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       changePassword: TRPCMutationProcedure<{ input: ChangePasswordInput; output: AuthSuccess; meta: object }>;
       /**
-       * Sign in with email and password. Sets the signed, HttpOnly session cookie and answers the member and their organization. Repeated failures are throttled.
+       * Sign in with email and password. Sets the signed, HttpOnly session cookie and answers the
+       * member and their organization. Repeated failures are throttled.
        *
        * mutation; public (no session or key).
        *
@@ -978,7 +1019,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       logout: TRPCMutationProcedure<{ input: void; output: AuthSuccess; meta: object }>;
       /**
-       * The caller (null for an API key), their organization, its plan, and this billing period's AI operations used, the limit (null: unlimited) and when the period resets.
+       * The caller (null for an API key), their organization, its plan, and this billing period's AI
+       * operations used, the limit (null: unlimited) and when the period resets.
        *
        * query; role viewer or above.
        *
@@ -988,7 +1030,8 @@ export type AppRouter = TRPCBuiltRouter<
     };
     org: {
       /**
-       * The organization and its AI settings: model, fallback models, system prompts per operation, intent taxonomy, reply tone, auto-triage.
+       * The organization and its AI settings: model, fallback models, system prompts per operation,
+       * intent taxonomy, reply tone, auto-triage.
        *
        * query; role admin or above, API-key scope admin.
        *
@@ -1014,7 +1057,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       heartbeat: TRPCSubscriptionProcedure<{ input: HeartbeatInput | undefined; output: AsyncIterable<Heartbeat, void, any>; meta: object }>;
       /**
-       * The server's version and time, whether the database answers, and the default AI engine and model. Public: a front end calls it before signing in.
+       * The server's version and time, whether the database answers, and the default AI engine and
+       * model. Public: a front end calls it before signing in.
        *
        * query; public (no session or key).
        *
@@ -1024,7 +1068,8 @@ export type AppRouter = TRPCBuiltRouter<
     };
     tickets: {
       /**
-       * Append a message to a ticket's conversation, without any AI processing. A customer message raises the ticket's unread count.
+       * Append a message to a ticket's conversation, without any AI processing. A customer message
+       * raises the ticket's unread count.
        *
        * mutation; role agent or above, API-key scope ticket:write.
        *
@@ -1032,7 +1077,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       addMessage: TRPCMutationProcedure<{ input: AddMessageInput; output: Message; meta: object }>;
       /**
-       * Create a ticket. The description is plain text or a TipTap document, kept as sent; `descriptionText` is its plain text. A customer is found by email or created.
+       * Create a ticket. The description is plain text or a TipTap document, kept as sent;
+       * `descriptionText` is its plain text. A customer is found by email or created.
        *
        * mutation; role agent or above, API-key scope ticket:write.
        *
@@ -1048,7 +1094,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       delete: TRPCMutationProcedure<{ input: TicketsTicketIdInput; output: TicketsSuccess; meta: object }>;
       /**
-       * One ticket with its customer and its messages, oldest first. Marks the ticket read for the team.
+       * One ticket with its customer and its messages, oldest first. Marks the ticket read for the
+       * team.
        *
        * query; role viewer or above, API-key scope ticket:read.
        *
@@ -1056,7 +1103,9 @@ export type AppRouter = TRPCBuiltRouter<
        */
       get: TRPCQueryProcedure<{ input: TicketsTicketIdInput; output: TicketWithMessages; meta: object }>;
       /**
-       * The organization's tickets, newest first, with their customer; filters by status, priority, tag, assignee and accent-insensitive full-text search. `total` may be capped on a very broad search, and `totalExact` then says false.
+       * The organization's tickets, newest first, with their customer; filters by status, priority,
+       * tag, assignee and accent-insensitive full-text search. `total` may be capped on a very broad
+       * search, and `totalExact` then says false.
        *
        * query; role viewer or above, API-key scope ticket:read.
        *
@@ -1072,7 +1121,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       unreadCount: TRPCQueryProcedure<{ input: void; output: UnreadCount; meta: object }>;
       /**
-       * Change the fields present in the input; `null` clears a clearable field (assignee, escalation reason, SLA). The assignee must be an agent or admin of the organization.
+       * Change the fields present in the input; `null` clears a clearable field (assignee,
+       * escalation reason, SLA). The assignee must be an agent or admin of the organization.
        *
        * mutation; role agent or above, API-key scope ticket:write.
        *
@@ -1098,7 +1148,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       list: TRPCQueryProcedure<{ input: ListUsersInput | undefined; output: Member[]; meta: object }>;
       /**
-       * Change a member's name, role, password, expertise or active state (admins only). The last active admin cannot be demoted or deactivated.
+       * Change a member's name, role, password, expertise or active state (admins only). The last
+       * active admin cannot be demoted or deactivated.
        *
        * mutation; role admin or above, API-key scope admin.
        *
