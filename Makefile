@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIRS := tests/interop
 
-.PHONY: run test test-fast seed bench evaluate clean deps deps-test admin
+.PHONY: run test test-fast seed bench evaluate clean deps deps-test types docs admin
 
 # A stamp per dependency set, rebuilt when pyproject.toml changes.
 $(VENV)/.deps-run: pyproject.toml scripts/deps.py
@@ -43,6 +43,12 @@ seed: deps
 
 bench: deps-test
 	$(PY) scripts/bench/wire.py
+
+# The TypeScript client package, docs/api.md: generated from the procedure registry, committed.
+types: deps
+	$(PY) -m app.catalog
+
+docs: types
 
 evaluate: deps
 	$(PY) scripts/evaluate_engine.py

@@ -1,8 +1,8 @@
 """The ASGI application: the tRPC endpoint, health checks, and the services' lifetime.
 
 `/api/trpc/...` goes straight to the tRPC endpoint (the hot path skips Starlette's router);
-everything else goes to a small Starlette app: `/healthz` (the process is alive) and `/readyz`
-(the database answers).
+everything else goes to a small Starlette app: `/healthz` (the process is alive), `/readyz`
+(the database answers) and `/api/schema.json` (every procedure with JSON Schemas, app.catalog).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from app import __version__
 from app.admin_site import ADMIN_ROUTES
+from app.catalog.declarations import read_declarations
+from app.catalog.json_schema import schema_json
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
@@ -31,7 +33,7 @@ TRPC_PREFIX = "/api/trpc"
 
 
 def create_app(settings: Settings) -> Any:
-    load_procedures(settings.extra_procedure_modules)
+    registry = load_procedures(settings.extra_procedure_modules)
     state: dict[str, Services] = {"services": Services(settings=settings, pool=None, version=__version__)}
 
     async def healthz(_: Request) -> PlainTextResponse:
@@ -55,7 +57,15 @@ def create_app(settings: Settings) -> Any:
         finally:
             await services.pool.close()
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz), *ADMIN_ROUTES]
+    schema_cache: list[bytes] = []
+
+    async def schema(_: Request) -> Response:
+        # Built on first request: the registry is complete by then, and most processes never serve it.
+        if not schema_cache:
+            schema_cache.append(schema_json(read_declarations(registry), __version__))
+        return Response(schema_cache[0], media_type="application/json", headers={"Cache-Control": "no-cache"})
+
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/api/schema.json", schema), *ADMIN_ROUTES]
     site = Starlette(routes=routes, lifespan=lifespan)
     trpc = TRPCEndpoint(lambda: state["services"], TRPC_PREFIX)
 
