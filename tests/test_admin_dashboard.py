@@ -158,6 +158,15 @@ def test_committed_bundle_equals_a_fresh_build(tmp_path: Path) -> None:
         assert (tmp_path / relative).read_bytes() == (committed / relative).read_bytes(), f"{relative} is stale: run `make admin`"
 
 
+def test_dashboard_type_checks_strictly_against_the_generated_router() -> None:
+    # tsconfig.json is strict; helpdesk-ai-client is clients/typescript, so a procedure whose
+    # generated types change under the dashboard fails here, not in a browser.
+    checked = subprocess.run(
+        ["node", "node_modules/typescript/bin/tsc", "--noEmit", "--strict", "-p", "."], cwd=ROOT / "admin", capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_admin_is_served_with_a_strict_policy_and_client_routes_fall_back(demo_server: LiveServer) -> None:
     with httpx.Client(base_url=demo_server.url) as client:
         index = client.get("/admin/signin")
