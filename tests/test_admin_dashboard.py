@@ -217,7 +217,7 @@ def test_playground_runs_compares_and_exports(watched: Watched) -> None:
     assert rows.count() == 4
     assert page.get_by_role("columnheader", name="Intent").is_visible()
     assert watched.me()["usage"]["used"] == before + 1
-    assert page.locator(".usage-badge").inner_text().startswith(f"{before + 1} Unlimited")
+    assert page.locator(".usage-badge").inner_text() == f"{before + 1} AI operations this period (unlimited)"
 
     # Compare the default prompt with one that forces a single intent: they must disagree somewhere.
     page.get_by_label("Compare with a second model or prompt").check()
@@ -328,7 +328,7 @@ def test_tickets_search_view_and_ai_actions_refresh_usage(watched: Watched) -> N
         page.locator(".ai-action").filter(has=page.get_by_role("button", name=f"{action} (1 operation)")).locator(".cost").wait_for()
     before += 3
     assert watched.me()["usage"]["used"] == before
-    assert page.locator(".usage-badge").inner_text().startswith(f"{before} Unlimited")
+    assert page.locator(".usage-badge").inner_text() == f"{before} AI operations this period (unlimited)"
     assert page.locator("ol.drafts li").count() >= 2
     watched.shot("ticket")
 

@@ -36,6 +36,7 @@ export function hasFeature(feature: "basic" | "full"): boolean {
 }
 
 export function usageLine(me: Me): string {
-  const limit = me.usage.limit === null ? "Unlimited" : `of ${me.usage.limit}`;
-  return `${me.usage.used} ${limit} AI operations this period`;
+  return me.usage.limit === null
+    ? `${me.usage.used} AI operations this period (unlimited)`
+    : `${me.usage.used} of ${me.usage.limit} AI operations this period`;
 }

@@ -33,12 +33,13 @@ export function readOnlyNote(): HTMLElement {
  * Runs one metered AI call: shows that it costs one operation, then refreshes the period's usage
  * (header and this note) so the person sees what it cost against the quota.
  */
-export async function metered<T>(status: HTMLElement, call: () => Promise<T>): Promise<T | null> {
-  replace(status, h("span", { class: "busy" }, "Working… (1 AI operation)"));
+export async function metered<T>(status: HTMLElement, call: () => Promise<T>, operations = 1): Promise<T | null> {
+  const cost = operations === 1 ? "1 AI operation" : `${operations} AI operations`;
+  replace(status, h("span", { class: "busy" }, `Working… (${cost})`));
   try {
     const result = await call();
     const me = await refreshMe();
-    replace(status, h("span", { class: "cost" }, `Used 1 AI operation — now ${usageLine(me)}`));
+    replace(status, h("span", { class: "cost" }, `Used ${cost} — now ${usageLine(me)}`));
     return result;
   } catch (error) {
     replace(status, errorBox(error));

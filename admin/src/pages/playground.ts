@@ -142,8 +142,10 @@ export async function renderPlayground(main: HTMLElement): Promise<void> {
         });
         run.disabled = true;
         replace(output);
-        const outcome = await metered(status, () =>
-          Promise.all([trpc.ai.testPrompts.mutate(input(a)), compare.checked ? trpc.ai.testPrompts.mutate(input(b)) : Promise.resolve(null)]),
+        const outcome = await metered(
+          status,
+          () => Promise.all([trpc.ai.testPrompts.mutate(input(a)), compare.checked ? trpc.ai.testPrompts.mutate(input(b)) : Promise.resolve(null)]),
+          compare.checked ? 2 : 1,
         );
         run.disabled = false;
         if (!outcome) return;
@@ -151,7 +153,6 @@ export async function renderPlayground(main: HTMLElement): Promise<void> {
         const byId = new Map((other?.results ?? []).map((result) => [result.ticketId, result]));
         const rows: Row[] = first.results.map((result) => ({ subject: result.subject, a: result, b: other ? byId.get(result.ticketId) ?? null : null }));
         const compared = other !== null;
-        if (compared) status.append(h("span", { class: "cost" }, " (the comparison used 2 AI operations)"));
         if (rows.length === 0) {
           replace(output, notice(`No ticket carries the tag "${tag.value.trim()}".`));
           return;

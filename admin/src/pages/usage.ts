@@ -8,15 +8,27 @@ import { table } from "../ui";
 
 const DAY_MS = 86_400_000;
 
-type Group = Extract<UsageReport["usage"][number], { kind: "group" }>;
+type Group = Exclude<UsageReport["usage"][number], { kind: "record" }>;
 
 function groups(report: UsageReport): Group[] {
-  return report.usage.filter((row): row is Group => row.kind === "group");
+  return report.usage.filter((row): row is Group => row.kind !== "record");
+}
+
+/** What a group is about: its operation, model or day (a Date at the bucket's start, or an ISO
+ * day string from servers that send one `group` key). */
+function groupKey(row: Group): string {
+  const fields = row as unknown as Record<string, unknown>;
+  for (const name of ["period", "group", "operation", "model"]) {
+    const value = fields[name];
+    if (value instanceof Date) return value.toISOString().slice(0, 10);
+    if (typeof value === "string") return value;
+  }
+  return "—";
 }
 
 /** The last 30 UTC days, oldest first, with zero where nothing was used. */
 export function tokensPerDay(report: UsageReport, today: Date): { days: number[]; tokens: number[] } {
-  const byDay = new Map(groups(report).map((row) => [row.group.slice(0, 10), row.totalTokens]));
+  const byDay = new Map(groups(report).map((row) => [groupKey(row).slice(0, 10), row.totalTokens]));
   const end = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
   const days: number[] = [];
   const tokens: number[] = [];
@@ -49,7 +61,7 @@ function groupTable(caption: string, key: string, report: UsageReport): HTMLTabl
     h(
       "tr",
       null,
-      h("td", null, row.group),
+      h("td", null, groupKey(row)),
       h("td", { class: "num" }, formatNumber(row.operations)),
       h("td", { class: "num" }, formatNumber(row.promptTokens)),
       h("td", { class: "num" }, formatNumber(row.completionTokens)),
