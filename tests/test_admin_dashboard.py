@@ -331,6 +331,13 @@ def test_tickets_search_view_and_ai_actions_refresh_usage(watched: Watched) -> N
     assert page.locator(".usage-badge").inner_text() == f"{before} AI operations this period (unlimited)"
     assert page.locator("ol.drafts li").count() >= 2
     watched.shot("ticket")
+    # The usage page now lists what those actions cost, and still agrees with auth.me.
+    watched.open("Usage")
+    page.locator(".u-wrap canvas").first.wait_for()
+    assert page.locator("[data-figure=operations-used]").inner_text() == str(watched.me()["usage"]["used"])
+    by_operation = page.get_by_role("table").filter(has_text="By operation")
+    assert by_operation.get_by_role("row").filter(has_text="summarize").count() == 1
+    watched.shot("usage-after-ai")
 
 
 # ---- other roles and plans --------------------------------------------------------------------------
