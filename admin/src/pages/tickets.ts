@@ -22,6 +22,14 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
   const status = choice("status", STATUSES);
   const priority = choice("priority", PRIORITIES);
   const tag = h("input", { type: "text", name: "tag", maxlength: 64 });
+  const members = await trpc.users.list.query({});
+  const names = new Map(members.map((member) => [member.id, member.name]));
+  const assignee = h(
+    "select",
+    { name: "assignee" },
+    h("option", { value: "" }, "Anyone"),
+    members.filter((member) => member.role !== "viewer").map((member) => h("option", { value: member.id }, member.name)),
+  );
   const unread = h("span", { class: "unread-total" });
   const list = h("div");
   let offset = 0;
@@ -35,6 +43,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
         ...(status.value ? { status: status.value as Status } : {}),
         ...(priority.value ? { priority: priority.value as Priority } : {}),
         ...(tag.value.trim() ? { tag: tag.value.trim().toLowerCase() } : {}),
+        ...(assignee.value ? { assigneeId: assignee.value } : {}),
       }),
       trpc.tickets.unreadCount.query(),
     ]);
@@ -49,6 +58,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
         h("td", null, ticket.priority),
         h("td", null, ticket.tags.join(", ")),
         h("td", null, ticket.customer?.name ?? ticket.customer?.email ?? "—"),
+        h("td", null, names.get(ticket.assigneeId ?? "") ?? "—"),
         h("td", { class: "num" }, ticket.unreadCount > 0 ? h("span", { class: "badge", title: "Unread messages" }, String(ticket.unreadCount)) : "0"),
         h("td", null, formatDateTime(ticket.updatedAt)),
       ),
@@ -57,7 +67,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
     replace(
       list,
       page.items.length
-        ? table(["#", "Subject", "Status", "Priority", "Tags", "Customer", "Unread", "Updated"], rows, `${offset + 1}–${last} of ${page.total}${page.totalExact ? "" : "+"} tickets`)
+        ? table(["#", "Subject", "Status", "Priority", "Tags", "Customer", "Assignee", "Unread", "Updated"], rows, `${offset + 1}–${last} of ${page.total}${page.totalExact ? "" : "+"} tickets`)
         : notice("No ticket matches."),
       h(
         "div",
@@ -83,6 +93,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
     field("Status", status),
     field("Priority", priority),
     field("Tag filter", tag),
+    field("Assignee", assignee),
     h("button", { type: "submit" }, "Apply"),
   );
   main.append(h("h1", null, "Tickets"), unread, filters, list);
