@@ -99,3 +99,8 @@ def errors_of(declaration: Declaration) -> list[ErrorCase]:
     if declaration.metered:
         cases.append(ErrorCase("INTERNAL_SERVER_ERROR", 500, "the AI provider failed after retries and fallbacks"))
     return cases
+
+
+def undocumented(declarations: list[Declaration]) -> list[str]:
+    """Paths of procedures with neither a docstring nor an entry in app.catalog.summaries."""
+    return [declaration.path for declaration in declarations if not declaration.summary.strip()]
