@@ -31,6 +31,7 @@ import msgspec
 import pytest
 
 from app.catalog.declarations import read_declaration, read_declarations, undocumented
+from app.catalog.summaries import EXAMPLE_INPUTS, EXTRA_ERRORS, SUMMARIES
 from app.registry import PROCEDURE_MODULES, Procedure, load_procedures
 from tests.support.factories import create_api_key, create_org
 
@@ -86,6 +87,12 @@ def test_every_procedure_has_a_summary_and_a_reference_section() -> None:
     for declaration in declarations:
         assert f"### {declaration.path}\n" in reference
         assert f"See docs/api.md#{declaration.path.lower().replace('.', '')}" in index
+
+
+def test_the_hand_written_catalog_entries_name_registered_procedures() -> None:
+    registered = set(product_procedures())
+    for table in (SUMMARIES, EXTRA_ERRORS, EXAMPLE_INPUTS):
+        assert set(table) <= registered, f"entries for procedures that do not exist: {set(table) - registered}"
 
 
 def test_a_procedure_added_without_a_summary_is_caught() -> None:

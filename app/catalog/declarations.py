@@ -10,7 +10,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.catalog.summaries import SUMMARIES
+from app.catalog.summaries import EXTRA_ERRORS, SUMMARIES
+from app.errors import ERROR_CODES
 from app.registry import Procedure
 
 
@@ -98,7 +99,13 @@ def errors_of(declaration: Declaration) -> list[ErrorCase]:
         )
     if declaration.metered:
         cases.append(ErrorCase("INTERNAL_SERVER_ERROR", 500, "the AI provider failed after retries and fallbacks"))
-    return cases
+    for code, when in EXTRA_ERRORS.get(declaration.path, {}).items():
+        known = next((case for case in cases if case.code == code), None)
+        if known is not None:
+            cases[cases.index(known)] = ErrorCase(code, known.http_status, f"{known.when}; {when}")
+        else:
+            cases.append(ErrorCase(code, ERROR_CODES[code][1], when))
+    return sorted(cases, key=lambda case: case.http_status)
 
 
 def undocumented(declarations: list[Declaration]) -> list[str]:
