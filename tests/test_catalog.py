@@ -79,6 +79,14 @@ def test_the_committed_catalog_is_what_the_registry_generates(tmp_path: Path) ->
     assert package_files <= set(generated), f"files not generated any more: {package_files - set(generated)}"
 
 
+def test_the_package_pins_the_versions_the_repository_checks_it_with() -> None:
+    package = json.loads((ROOT / "clients" / "typescript" / "package.json").read_text())
+    assert package["name"] == "helpdesk-ai-client" and package["types"] == "./index.d.ts"
+    locked = json.loads((INTEROP / "package-lock.json").read_text())["packages"]
+    for name, version in package["devDependencies"].items():
+        assert locked[f"node_modules/{name}"]["version"] == version, name
+
+
 def test_every_procedure_has_a_summary_and_a_reference_section() -> None:
     declarations = read_declarations(product_procedures())
     assert undocumented(declarations) == []

@@ -55,7 +55,9 @@ def read_declaration(procedure: Procedure) -> Declaration:
         role=procedure.role,
         scope=procedure.scope,
         feature=procedure.feature,
-        feature_depends_on_input=procedure.feature_for is not None,
+        # Until wire-core lands: `feature_for` today, an input guard (`app.guards`) after.
+        feature_depends_on_input=getattr(procedure, "feature_for", None) is not None
+        or bool(getattr(procedure, "input_guards", ())),
         metered=procedure.metered,
         rate_limited=procedure.rate_limited,
         id_fields=procedure.takes_id,

@@ -184,7 +184,10 @@ class Renderer:
             args = typing.get_args(annotation)
             if origin is tuple and args and (len(args) != 2 or args[1] is not Ellipsis):
                 return ["[" + ", ".join(self.type_of(arg, direction) for arg in args) + "]"]
-            item = self.type_of(args[0], direction) if args else "unknown"
+            item_notes = Notes()
+            item = self.type_of(args[0], direction, item_notes) if args else "unknown"
+            if notes is not None and item_notes.constraints:
+                notes.constraints.append("each " + ", ".join(dict.fromkeys(item_notes.constraints)))
             return [f"Array<{item}>" if " " in item else f"{item}[]"]
         if origin in (dict, typing.Mapping, typing.MutableMapping):
             args = typing.get_args(annotation)

@@ -85,7 +85,7 @@ export interface AddMessageInput {
 export interface AiSettings {
   /** (1 to 200 characters) */
   model: string | null;
-  /** (at most 5 items) */
+  /** (at most 5 items; each 1 to 200 characters) */
   fallbackModels: string[];
   /** (1 to 200 characters) */
   embeddingModel: string | null;
@@ -106,7 +106,7 @@ export interface AiSettings {
 export interface AiSettingsChange {
   /** (1 to 200 characters) */
   model?: string | null;
-  /** (at most 5 items) */
+  /** (at most 5 items; each 1 to 200 characters) */
   fallbackModels?: string[];
   /** (1 to 200 characters) */
   embeddingModel?: string | null;
@@ -247,7 +247,7 @@ export interface CreateArticleInput {
   content: string;
   /** (default false) */
   published?: boolean;
-  /** (at most 50 items; default []) */
+  /** (at most 50 items; each 1 to 64 characters; default []) */
   tags?: string[];
 }
 
@@ -266,7 +266,7 @@ export interface CreateTicketInput {
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed";
   /** (default "normal") */
   priority?: "low" | "normal" | "high" | "urgent";
-  /** (at most 50 items; default []) */
+  /** (at most 50 items; each 1 to 64 characters; default []) */
   tags?: string[];
   customer?: CustomerInput | null;
   slaDueAt?: Date | null;
@@ -283,7 +283,7 @@ export interface CreateUserInput {
    * (8 to 1024 characters)
    */
   password?: string | null;
-  /** (at most 50 items; default []) */
+  /** (at most 50 items; each 1 to 64 characters; default []) */
   expertise?: string[];
 }
 
@@ -693,7 +693,7 @@ export interface UpdateArticleInput {
   /** (at most 200000 characters) */
   content?: string;
   published?: boolean;
-  /** (at most 50 items) */
+  /** (at most 50 items; each 1 to 64 characters) */
   tags?: string[];
 }
 
@@ -715,7 +715,7 @@ export interface UpdateTicketInput {
   description?: string | TipTapDocument;
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed";
   priority?: "low" | "normal" | "high" | "urgent";
-  /** (at most 50 items) */
+  /** (at most 50 items; each 1 to 64 characters) */
   tags?: string[];
   /** (a UUID) */
   assigneeId?: string | null;
@@ -735,7 +735,7 @@ export interface UpdateUserInput {
   role?: "viewer" | "agent" | "admin";
   /** (8 to 1024 characters) */
   password?: string;
-  /** (at most 50 items) */
+  /** (at most 50 items; each 1 to 64 characters) */
   expertise?: string[];
   active?: boolean;
 }
