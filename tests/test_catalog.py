@@ -21,6 +21,8 @@ import sys
 import tempfile
 import types
 import typing
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
@@ -31,6 +33,8 @@ import msgspec
 import pytest
 
 from app.catalog.declarations import read_declaration, read_declarations, undocumented
+from app.catalog.examples import as_json
+from app.catalog.reference import reference_example
 from app.catalog.summaries import EXAMPLE_INPUTS, EXTRA_ERRORS, SUMMARIES
 from app.registry import PROCEDURE_MODULES, Procedure, load_procedures
 from tests.support.factories import create_api_key, create_org
@@ -155,6 +159,60 @@ def test_the_readme_typescript_example_compiles_as_written(scratch: Path) -> Non
     result = tsc("-p", str(scratch))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "docs/api.md" in readme and "/api/schema.json" in readme
+
+
+@needs_node
+def test_the_reference_client_examples_compile(scratch: Path) -> None:
+    reference = (ROOT / "docs" / "api.md").read_text()
+    examples = re.findall(r"```ts\n(.*?)```", reference, re.S)
+    assert len(examples) >= len(product_procedures())
+    header = (
+        "import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';\n"
+        "import superjson from 'superjson';\n"
+        "import type { AppRouter } from 'helpdesk-ai-client';\n"
+        "const url = '/api/trpc';\n"
+        "const client = createTRPCClient<AppRouter>({ links: [splitLink({\n"
+        "  condition: (op) => op.type === 'subscription',\n"
+        "  true: httpSubscriptionLink({ url, transformer: superjson }),\n"
+        "  false: httpBatchLink({ url, transformer: superjson }),\n"
+        "})] });\n"
+    )
+    bodies = "".join(f"export async function example{n}() {{\n{example}}}\n" for n, example in enumerate(examples))
+    (scratch / "examples.ts").write_text(header + bodies)
+    (scratch / "tsconfig.json").write_text(json.dumps({"extends": "../typed/tsconfig.json", "include": ["*.ts"]}))
+    result = tsc("-p", str(scratch))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_the_reference_curl_inputs_are_accepted_by_the_server(db, live_server) -> None:
+    """Each example input, sent as its curl line sends it, passes validation (a random id may
+    then be NOT_FOUND, a key may be refused a password change, but none is BAD_REQUEST)."""
+    org = await create_org(db, plan="business")
+    key = await create_api_key(db, org.id, ("admin",))
+    declarations = [d for d in read_declarations(product_procedures()) if d.kind != "subscription"]
+
+    def send(declaration: Any) -> tuple[int, Any]:
+        value = reference_example(declaration)
+        url = f"{live_server.url}/api/trpc/{declaration.path}"
+        body = None
+        if declaration.kind == "mutation":
+            body = as_json({"json": value}).encode() if value is not None else b"{}"
+        elif value is not None:
+            url += "?input=" + urllib.parse.quote(as_json({"json": value}))
+        request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
+        request.add_header("Authorization", f"Bearer {key}")
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    for declaration in declarations:
+        if declaration.path == "auth.logout":
+            continue  # nothing to log out with a key; and it must not end other tests' sessions
+        status, answer = await asyncio.to_thread(send, declaration)
+        assert status != 400, f"{declaration.path}: the documented input was refused: {answer}"
 
 
 # ---- the schema endpoint -----------------------------------------------------------------------

@@ -74,6 +74,10 @@ EXAMPLE_INPUTS: dict[str, object] = {
     "ai.run": {"action": "summarize", "ticketId": "3f0c6a52-8d3e-4c1b-9a57-2b6f4f1e8c10"},
     "tickets.list": {"status": "open", "limit": 10},
     "ai.getTokenUsage": {"groupBy": "day"},
+    "tickets.update": {"id": "3f0c6a52-8d3e-4c1b-9a57-2b6f4f1e8c10", "status": "pending", "assigneeId": None},
+    "users.list": {"role": "agent"},
+    "articles.list": {"published": True, "search": "refund"},
+    "org.update": {"aiSettings": {"replyTone": "formal", "autoTriage": True}},
 }
 
 # Errors a handler answers beyond those its declaration implies (app.catalog.declarations.errors_of
