@@ -190,8 +190,9 @@ def _type_sections(model: Model) -> list[str]:
         docstring = docstring_of(cls)
         if docstring:
             lines += [" ".join(docstring.split()), ""]
+        directions = {other[1] for other_key, other in model.structs.classes.items() if model.names[other_key] == name}
         lines += [
-            f"{'Input' if direction == 'input' else 'Output'} fields:",
+            ("Input and output" if len(directions) == 2 else direction.title()) + " fields:",
             "",
             "| field | type | | notes |",
             "|---|---|---|---|",

@@ -262,7 +262,8 @@ def field_comments(cls: type) -> dict[str, str]:
                 lines.insert(0, own_line[above])
                 above -= 1
         if lines:
-            found[statement.target.id] = " ".join(lines)
+            # Written for Python readers; a TypeScript reader sees `null` where Python has None.
+            found[statement.target.id] = re.sub(r"\bNone\b", "null", " ".join(lines))
     return found
 
 

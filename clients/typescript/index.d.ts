@@ -410,7 +410,7 @@ export interface LoginInput {
 }
 
 export interface Me {
-  /** None when an API key calls */
+  /** null when an API key calls */
   user: Member | null;
   organization: OrganizationSummary;
   plan: Plan;
@@ -446,7 +446,7 @@ export interface Organization {
   name: string;
   slug: string;
   plan: string;
-  /** None: the plan's */
+  /** null: the plan's */
   aiOperationsLimit: number | null;
   billingAnchor: Date;
   aiSettings: AiSettings;
@@ -465,7 +465,7 @@ export interface OrganizationSummary {
 export interface Plan {
   name: string;
   aiFeatures: "none" | "basic" | "full";
-  /** None: unlimited */
+  /** null: unlimited */
   aiOperationsPerPeriod: number | null;
 }
 
@@ -742,7 +742,7 @@ export interface UpdateUserInput {
 
 export interface Usage {
   used: number;
-  /** None: unlimited */
+  /** null: unlimited */
   limit: number | null;
   resetsAt: Date;
 }
@@ -758,7 +758,7 @@ export interface UsageGroup {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
-  /** None when no call in the group has a known cost */
+  /** null when no call in the group has a known cost */
   costUsd: number | null;
 }
 
