@@ -125,6 +125,9 @@ def test_the_strict_front_end_and_the_typed_scenario_type_check() -> None:
     # input, wrong kind and unknown procedure in frontend.ts is proven refused.
     result = tsc("-p", str(TYPED))
     assert result.returncode == 0, result.stdout + result.stderr
+    # Teams that also turn on exactOptionalPropertyTypes can pass `undefined` for an optional input.
+    stricter = tsc("-p", str(TYPED), "--exactOptionalPropertyTypes")
+    assert stricter.returncode == 0, stricter.stdout + stricter.stderr
     config = json.loads((TYPED / "tsconfig.json").read_text())
     assert config["compilerOptions"]["strict"] is True
 

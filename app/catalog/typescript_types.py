@@ -349,7 +349,12 @@ def render_struct(renderer: Renderer, cls: type[msgspec.Struct], direction: Dire
         doc = list(view.doc) + (["(" + "; ".join(view.details) + ")"] if view.details else [])
         if doc:
             lines.append(jsdoc(doc, "  ").rstrip("\n"))
-        lines.append(f"  {property_name(view.name)}{'?' if view.optional else ''}: {view.ts_type};")
+        ts_type = view.ts_type
+        if view.optional and direction == "input":
+            # superjson drops an undefined member, so the server sees it absent: also right under
+            # `exactOptionalPropertyTypes`.
+            ts_type += " | undefined"
+        lines.append(f"  {property_name(view.name)}{'?' if view.optional else ''}: {ts_type};")
     lines.append("}")
     return "\n".join(lines)
 
