@@ -86,9 +86,12 @@ def test_the_committed_catalog_is_what_the_registry_generates(tmp_path: Path) ->
 def test_the_package_pins_the_versions_the_repository_checks_it_with() -> None:
     package = json.loads((ROOT / "clients" / "typescript" / "package.json").read_text())
     assert package["name"] == "helpdesk-ai-client" and package["types"] == "./index.d.ts"
+    # No devDependencies: a front end links this folder (file:../clients/typescript), and npm would
+    # install a linked package's devDependencies into it. The peers' floor is what tests run.
+    assert "devDependencies" not in package and "dependencies" not in package
     locked = json.loads((INTEROP / "package-lock.json").read_text())["packages"]
-    for name, version in package["devDependencies"].items():
-        assert locked[f"node_modules/{name}"]["version"] == version, name
+    for name, requirement in package["peerDependencies"].items():
+        assert requirement == "^" + locked[f"node_modules/{name}"]["version"], name
 
 
 def test_every_procedure_has_a_summary_and_a_reference_section() -> None:

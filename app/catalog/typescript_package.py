@@ -30,7 +30,6 @@ PACKAGE_NAME = "helpdesk-ai-client"
 # The versions the repository's own type checks and interop tests run (tests/interop/package.json).
 TRPC_VERSION = "11.25.2"
 SUPERJSON_VERSION = "2.2.6"
-TYPESCRIPT_VERSION = "7.0.2"
 
 PROCEDURE_TYPES = {
     "query": "TRPCQueryProcedure",
@@ -307,13 +306,6 @@ def package_json(version: str) -> str:
             "@trpc/client": f"^{TRPC_VERSION}",
             "@trpc/server": f"^{TRPC_VERSION}",
             "superjson": f"^{SUPERJSON_VERSION}",
-        },
-        # The versions this repository type-checks the package with (tests/interop/package-lock.json).
-        "devDependencies": {
-            "@trpc/client": TRPC_VERSION,
-            "@trpc/server": TRPC_VERSION,
-            "superjson": SUPERJSON_VERSION,
-            "typescript": TYPESCRIPT_VERSION,
         },
         "license": "UNLICENSED",
     }
