@@ -46,7 +46,7 @@ bench: deps-test
 
 # The TypeScript client package, docs/api.md: generated from the procedure registry, committed.
 types: deps
-	$(PY) -m app.catalog
+	$(PY) -m scripts.generate_catalog
 
 docs: types
 

@@ -10,7 +10,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.catalog.summaries import SUMMARIES
+from app.catalog.summaries import EXTRA_ERRORS, SUMMARIES
+from app.errors import ERROR_CODES
 from app.registry import Procedure
 
 
@@ -54,7 +55,9 @@ def read_declaration(procedure: Procedure) -> Declaration:
         role=procedure.role,
         scope=procedure.scope,
         feature=procedure.feature,
-        feature_depends_on_input=procedure.feature_for is not None,
+        # Until wire-core lands: `feature_for` today, an input guard (`app.guards`) after.
+        feature_depends_on_input=getattr(procedure, "feature_for", None) is not None
+        or bool(getattr(procedure, "input_guards", ())),
         metered=procedure.metered,
         rate_limited=procedure.rate_limited,
         id_fields=procedure.takes_id,
@@ -98,4 +101,15 @@ def errors_of(declaration: Declaration) -> list[ErrorCase]:
         )
     if declaration.metered:
         cases.append(ErrorCase("INTERNAL_SERVER_ERROR", 500, "the AI provider failed after retries and fallbacks"))
-    return cases
+    for code, when in EXTRA_ERRORS.get(declaration.path, {}).items():
+        known = next((case for case in cases if case.code == code), None)
+        if known is not None:
+            cases[cases.index(known)] = ErrorCase(code, known.http_status, f"{known.when}; {when}")
+        else:
+            cases.append(ErrorCase(code, ERROR_CODES[code][1], when))
+    return sorted(cases, key=lambda case: case.http_status)
+
+
+def undocumented(declarations: list[Declaration]) -> list[str]:
+    """Paths of procedures with neither a docstring nor an entry in app.catalog.summaries."""
+    return [declaration.path for declaration in declarations if not declaration.summary.strip()]

@@ -112,7 +112,8 @@ def _metered(declaration: Declaration) -> str:
     return "no"
 
 
-def _example(declaration: Declaration) -> object:
+def reference_example(declaration: Declaration) -> object:
+    """The input the reference's examples send (None: the procedure takes none)."""
     if declaration.path in EXAMPLE_INPUTS:
         return EXAMPLE_INPUTS[declaration.path]
     return example_input(declaration.input_type) if declaration.input_type is not None else None
@@ -151,7 +152,7 @@ def _errors(declaration: Declaration) -> list[str]:
 
 
 def _procedure_section(declaration: Declaration, model: Model) -> list[str]:
-    value = _example(declaration)
+    value = reference_example(declaration)
     _, input_ts, output_ts = next(signature for signature in model.signatures if signature[0] is declaration)
     method = {"query": "GET", "mutation": "POST", "subscription": "GET, server-sent events"}[declaration.kind]
     lines = [
@@ -189,8 +190,9 @@ def _type_sections(model: Model) -> list[str]:
         docstring = docstring_of(cls)
         if docstring:
             lines += [" ".join(docstring.split()), ""]
+        directions = {other[1] for other_key, other in model.structs.classes.items() if model.names[other_key] == name}
         lines += [
-            f"{'Input' if direction == 'input' else 'Output'} fields:",
+            ("Input and output" if len(directions) == 2 else direction.title()) + " fields:",
             "",
             "| field | type | | notes |",
             "|---|---|---|---|",

@@ -74,4 +74,39 @@ EXAMPLE_INPUTS: dict[str, object] = {
     "ai.run": {"action": "summarize", "ticketId": "3f0c6a52-8d3e-4c1b-9a57-2b6f4f1e8c10"},
     "tickets.list": {"status": "open", "limit": 10},
     "ai.getTokenUsage": {"groupBy": "day"},
+    "tickets.update": {"id": "3f0c6a52-8d3e-4c1b-9a57-2b6f4f1e8c10", "status": "pending", "assigneeId": None},
+    "users.list": {"role": "agent"},
+    "articles.list": {"published": True, "search": "refund"},
+    "org.update": {"aiSettings": {"replyTone": "formal", "autoTriage": True}},
+}
+
+# Errors a handler answers beyond those its declaration implies (app.catalog.declarations.errors_of
+# derives authentication, rights, validation, ids and metering): code -> when.
+EXTRA_ERRORS: dict[str, dict[str, str]] = {
+    "auth.login": {
+        "UNAUTHORIZED": "wrong email or password, or a deactivated member (one message for all)",
+        "FORBIDDEN": "a sign-in from another site (Origin not trusted)",
+        "TOO_MANY_REQUESTS": "too many failed sign-ins for the email or address (data: retryAfterSeconds)",
+    },
+    "auth.logout": {"FORBIDDEN": "a sign-out from another site (Origin not trusted)"},
+    "auth.changePassword": {
+        "FORBIDDEN": "called with an API key (a key has no password)",
+        "BAD_REQUEST": "`currentPassword` does not match (data: field)",
+    },
+    "users.create": {"CONFLICT": "the email is already a member's (data: field)"},
+    "users.update": {
+        "CONFLICT": "the email is already another member's (data: field)",
+        "PRECONDITION_FAILED": "it would demote or deactivate the organization's last admin (data: field)",
+    },
+    "tickets.update": {
+        "NOT_FOUND": "`assigneeId` names no member of the organization",
+        "BAD_REQUEST": "`assigneeId` names a viewer, who cannot be assigned tickets",
+    },
+    "ai.run": {
+        "BAD_REQUEST": "the action's field is missing (`ticketId` for auto-tag, suggest-reply and summarize; "
+        "`text` for improve)",
+        "FORBIDDEN": "`suggest-reply` on a plan without full AI assist",
+    },
+    "ai.classifyTicket": {"BAD_REQUEST": "`model` names a hosted model on a server without a hosted engine"},
+    "ai.testPrompts": {"BAD_REQUEST": "`model` names a hosted model on a server without a hosted engine"},
 }

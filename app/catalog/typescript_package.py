@@ -335,6 +335,12 @@ Install it next to its peers `@trpc/client`, `@trpc/server` (for the types) and 
 from this repository instead of installed, either set `"preserveSymlinks": true` or map
 `"@trpc/server"` in `compilerOptions.paths` to your own copy.
 
+`RouterInputs['tickets']['update']` and `RouterOutputs['tickets']['get']` name a procedure's types
+by its path, which never changes without the procedure changing. The named interfaces (`Ticket`,
+`UpdateTicketInput`, ...) carry the server's class names; when two classes share a name, both get
+their module as a prefix (`TicketsSuccess`, `AuthSuccess`), so prefer the path form in code that
+should survive new procedures.
+
 Every procedure, with who may call it, its errors and examples: `docs/api.md` in the repository.
 JSON Schemas of every input and output: `GET /api/schema.json` on the server.
 """

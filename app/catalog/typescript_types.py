@@ -184,7 +184,10 @@ class Renderer:
             args = typing.get_args(annotation)
             if origin is tuple and args and (len(args) != 2 or args[1] is not Ellipsis):
                 return ["[" + ", ".join(self.type_of(arg, direction) for arg in args) + "]"]
-            item = self.type_of(args[0], direction) if args else "unknown"
+            item_notes = Notes()
+            item = self.type_of(args[0], direction, item_notes) if args else "unknown"
+            if notes is not None and item_notes.constraints:
+                notes.constraints.append("each " + ", ".join(dict.fromkeys(item_notes.constraints)))
             return [f"Array<{item}>" if " " in item else f"{item}[]"]
         if origin in (dict, typing.Mapping, typing.MutableMapping):
             args = typing.get_args(annotation)
@@ -259,7 +262,8 @@ def field_comments(cls: type) -> dict[str, str]:
                 lines.insert(0, own_line[above])
                 above -= 1
         if lines:
-            found[statement.target.id] = " ".join(lines)
+            # Written for Python readers; a TypeScript reader sees `null` where Python has None.
+            found[statement.target.id] = re.sub(r"\bNone\b", "null", " ".join(lines))
     return found
 
 
@@ -345,7 +349,12 @@ def render_struct(renderer: Renderer, cls: type[msgspec.Struct], direction: Dire
         doc = list(view.doc) + (["(" + "; ".join(view.details) + ")"] if view.details else [])
         if doc:
             lines.append(jsdoc(doc, "  ").rstrip("\n"))
-        lines.append(f"  {property_name(view.name)}{'?' if view.optional else ''}: {view.ts_type};")
+        ts_type = view.ts_type
+        if view.optional and direction == "input":
+            # superjson drops an undefined member, so the server sees it absent: also right under
+            # `exactOptionalPropertyTypes`.
+            ts_type += " | undefined"
+        lines.append(f"  {property_name(view.name)}{'?' if view.optional else ''}: {ts_type};")
     lines.append("}")
     return "\n".join(lines)
 

@@ -85,7 +85,7 @@ export interface AddMessageInput {
 export interface AiSettings {
   /** (1 to 200 characters) */
   model: string | null;
-  /** (at most 5 items) */
+  /** (at most 5 items; each 1 to 200 characters) */
   fallbackModels: string[];
   /** (1 to 200 characters) */
   embeddingModel: string | null;
@@ -105,19 +105,19 @@ export interface AiSettings {
 /** A partial change: absent fields keep their value, null resets a model to the default. */
 export interface AiSettingsChange {
   /** (1 to 200 characters) */
-  model?: string | null;
-  /** (at most 5 items) */
-  fallbackModels?: string[];
+  model?: string | null | undefined;
+  /** (at most 5 items; each 1 to 200 characters) */
+  fallbackModels?: string[] | undefined;
   /** (1 to 200 characters) */
-  embeddingModel?: string | null;
-  systemPrompts?: Record<string, string>;
+  embeddingModel?: string | null | undefined;
+  systemPrompts?: Record<string, string> | undefined;
   /** (at most 100 items) */
-  intentTaxonomy?: IntentInput[];
-  autoTriage?: boolean;
-  redactPii?: boolean;
+  intentTaxonomy?: IntentInput[] | undefined;
+  autoTriage?: boolean | undefined;
+  redactPii?: boolean | undefined;
   /** (1 to 40 characters) */
-  replyTone?: string;
-  language?: "en" | "es" | "fr" | "de" | "it" | "pt" | null;
+  replyTone?: string | undefined;
+  language?: "en" | "es" | "fr" | "de" | "it" | "pt" | null | undefined;
 }
 
 export interface AiTicketIdInput {
@@ -233,11 +233,11 @@ export interface ClassifyInput {
   /** (1 to 500 characters) */
   subject: string;
   /** (default "") */
-  description?: string | TipTapDocument;
+  description?: string | TipTapDocument | undefined;
   /** (1 to 200 characters) */
-  model?: string | null;
+  model?: string | null | undefined;
   /** (1 to 20000 characters) */
-  systemPrompt?: string | null;
+  systemPrompt?: string | null | undefined;
 }
 
 export interface CreateArticleInput {
@@ -246,9 +246,9 @@ export interface CreateArticleInput {
   /** (at most 200000 characters) */
   content: string;
   /** (default false) */
-  published?: boolean;
-  /** (at most 50 items; default []) */
-  tags?: string[];
+  published?: boolean | undefined;
+  /** (at most 50 items; each 1 to 64 characters; default []) */
+  tags?: string[] | undefined;
 }
 
 export interface CreateKeyInput {
@@ -263,13 +263,13 @@ export interface CreateTicketInput {
   subject: string;
   description: string | TipTapDocument;
   /** (default "open") */
-  status?: "open" | "pending" | "on_hold" | "resolved" | "closed";
+  status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
   /** (default "normal") */
-  priority?: "low" | "normal" | "high" | "urgent";
-  /** (at most 50 items; default []) */
-  tags?: string[];
-  customer?: CustomerInput | null;
-  slaDueAt?: Date | null;
+  priority?: "low" | "normal" | "high" | "urgent" | undefined;
+  /** (at most 50 items; each 1 to 64 characters; default []) */
+  tags?: string[] | undefined;
+  customer?: CustomerInput | null | undefined;
+  slaDueAt?: Date | null | undefined;
 }
 
 export interface CreateUserInput {
@@ -282,9 +282,9 @@ export interface CreateUserInput {
    * Without a password the member cannot sign in until an admin sets one.
    * (8 to 1024 characters)
    */
-  password?: string | null;
-  /** (at most 50 items; default []) */
-  expertise?: string[];
+  password?: string | null | undefined;
+  /** (at most 50 items; each 1 to 64 characters; default []) */
+  expertise?: string[] | undefined;
 }
 
 export interface CreatedKey {
@@ -308,10 +308,10 @@ export interface Customer {
 
 export interface CustomerInput {
   /** (at most 200 characters) */
-  name?: string | null;
+  name?: string | null | undefined;
   /** (at most 320 characters; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
-  email?: string | null;
-  traits?: Record<string, unknown> | null;
+  email?: string | null | undefined;
+  traits?: Record<string, unknown> | null | undefined;
 }
 
 export interface EmbeddingOutput {
@@ -329,7 +329,7 @@ export interface FindSimilarInput {
   /** (a UUID) */
   ticketId: string;
   /** (1 ≤ value ≤ 50; default 5) */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 export interface Heartbeat {
@@ -340,16 +340,16 @@ export interface Heartbeat {
 
 export interface HeartbeatInput {
   /** (1 ≤ value ≤ 10000; default 60) */
-  count?: number;
+  count?: number | undefined;
   /** (10 ≤ value ≤ 60000; default 1000) */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
 }
 
 export interface ImproveTextInput {
   /** (1 to 50000 characters) */
   text: string;
   /** (1 to 40 characters) */
-  tone?: string | null;
+  tone?: string | null | undefined;
 }
 
 export interface Intent {
@@ -363,7 +363,7 @@ export interface IntentInput {
   /** (1 to 64 characters; matches /^[a-z][a-z0-9_]*$/) */
   name: string;
   /** (at most 1000 characters; default "") */
-  description?: string;
+  description?: string | undefined;
 }
 
 export interface KeyIdInput {
@@ -373,33 +373,33 @@ export interface KeyIdInput {
 
 export interface ListArticlesInput {
   /** (1 ≤ value ≤ 100; default 25) */
-  limit?: number;
+  limit?: number | undefined;
   /** (0 ≤ value ≤ 100000; default 0) */
-  offset?: number;
-  published?: boolean | null;
+  offset?: number | undefined;
+  published?: boolean | null | undefined;
   /** (at most 500 characters) */
-  search?: string | null;
+  search?: string | null | undefined;
 }
 
 export interface ListTicketsInput {
   /** (1 ≤ value ≤ 100; default 25) */
-  limit?: number;
+  limit?: number | undefined;
   /** (0 ≤ value ≤ 100000; default 0) */
-  offset?: number;
-  status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | null;
-  priority?: "low" | "normal" | "high" | "urgent" | null;
+  offset?: number | undefined;
+  status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | null | undefined;
+  priority?: "low" | "normal" | "high" | "urgent" | null | undefined;
   /** (1 to 64 characters) */
-  tag?: string | null;
+  tag?: string | null | undefined;
   /** (a UUID) */
-  assigneeId?: string | null;
+  assigneeId?: string | null | undefined;
   /** (at most 500 characters) */
-  search?: string | null;
+  search?: string | null | undefined;
 }
 
 export interface ListUsersInput {
-  role?: "viewer" | "agent" | "admin" | null;
+  role?: "viewer" | "agent" | "admin" | null | undefined;
   /** (default false) */
-  includeInactive?: boolean;
+  includeInactive?: boolean | undefined;
 }
 
 export interface LoginInput {
@@ -410,7 +410,7 @@ export interface LoginInput {
 }
 
 export interface Me {
-  /** None when an API key calls */
+  /** null when an API key calls */
   user: Member | null;
   organization: OrganizationSummary;
   plan: Plan;
@@ -446,7 +446,7 @@ export interface Organization {
   name: string;
   slug: string;
   plan: string;
-  /** None: the plan's */
+  /** null: the plan's */
   aiOperationsLimit: number | null;
   billingAnchor: Date;
   aiSettings: AiSettings;
@@ -465,7 +465,7 @@ export interface OrganizationSummary {
 export interface Plan {
   name: string;
   aiFeatures: "none" | "basic" | "full";
-  /** None: unlimited */
+  /** null: unlimited */
   aiOperationsPerPeriod: number | null;
 }
 
@@ -506,9 +506,9 @@ export interface ReplySuggestions {
 export interface RunInput {
   action: "auto-tag" | "suggest-reply" | "summarize" | "improve";
   /** (a UUID) */
-  ticketId?: string | null;
+  ticketId?: string | null | undefined;
   /** (1 to 50000 characters) */
-  text?: string | null;
+  text?: string | null | undefined;
 }
 
 export interface RunOutput {
@@ -564,7 +564,7 @@ export interface SuggestAssigneeInput {
   subject: string;
   description: string | TipTapDocument;
   /** (a UUID) */
-  ticketId?: string | null;
+  ticketId?: string | null | undefined;
 }
 
 export interface SuggestReplyResult {
@@ -583,13 +583,13 @@ export interface TagsOutput {
 
 export interface TestPromptsInput {
   /** (1 to 64 characters) */
-  tag?: string | null;
+  tag?: string | null | undefined;
   /** (1 ≤ value ≤ 50; default 10) */
-  limit?: number;
+  limit?: number | undefined;
   /** (1 to 200 characters) */
-  model?: string | null;
+  model?: string | null | undefined;
   /** (1 to 20000 characters) */
-  systemPrompt?: string | null;
+  systemPrompt?: string | null | undefined;
 }
 
 export interface TextInput {
@@ -669,10 +669,10 @@ export interface TicketsTicketIdInput {
 
 export interface TokenUsageInput {
   /** A Date, or an ISO date (its whole UTC day) or date-time (UTC when it has no offset). */
-  startDate?: Date | string | null;
+  startDate?: Date | string | null | undefined;
   /** A Date, or an ISO date (its whole UTC day) or date-time (UTC when it has no offset). */
-  endDate?: Date | string | null;
-  groupBy?: "day" | "week" | "month" | "operation" | "model" | null;
+  endDate?: Date | string | null | undefined;
+  groupBy?: "day" | "week" | "month" | "operation" | "model" | null | undefined;
 }
 
 export interface TokenUsageReport {
@@ -689,18 +689,18 @@ export interface UpdateArticleInput {
   /** (a UUID) */
   id: string;
   /** (1 to 300 characters) */
-  title?: string;
+  title?: string | undefined;
   /** (at most 200000 characters) */
-  content?: string;
-  published?: boolean;
-  /** (at most 50 items) */
-  tags?: string[];
+  content?: string | undefined;
+  published?: boolean | undefined;
+  /** (at most 50 items; each 1 to 64 characters) */
+  tags?: string[] | undefined;
 }
 
 export interface UpdateOrgInput {
   /** (1 to 200 characters) */
-  name?: string;
-  aiSettings?: AiSettingsChange;
+  name?: string | undefined;
+  aiSettings?: AiSettingsChange | undefined;
 }
 
 /**
@@ -711,38 +711,38 @@ export interface UpdateTicketInput {
   /** (a UUID) */
   id: string;
   /** (1 to 500 characters) */
-  subject?: string;
-  description?: string | TipTapDocument;
-  status?: "open" | "pending" | "on_hold" | "resolved" | "closed";
-  priority?: "low" | "normal" | "high" | "urgent";
-  /** (at most 50 items) */
-  tags?: string[];
+  subject?: string | undefined;
+  description?: string | TipTapDocument | undefined;
+  status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
+  priority?: "low" | "normal" | "high" | "urgent" | undefined;
+  /** (at most 50 items; each 1 to 64 characters) */
+  tags?: string[] | undefined;
   /** (a UUID) */
-  assigneeId?: string | null;
-  aiResolved?: boolean;
+  assigneeId?: string | null | undefined;
+  aiResolved?: boolean | undefined;
   /** (at most 2000 characters) */
-  escalationReason?: string | null;
-  slaDueAt?: Date | null;
+  escalationReason?: string | null | undefined;
+  slaDueAt?: Date | null | undefined;
 }
 
 export interface UpdateUserInput {
   /** (a UUID) */
   id: string;
   /** (3 to 320 characters; matches /^[^@\s]+@[^@\s]+\.[^@\s]+$/) */
-  email?: string;
+  email?: string | undefined;
   /** (1 to 200 characters) */
-  name?: string;
-  role?: "viewer" | "agent" | "admin";
+  name?: string | undefined;
+  role?: "viewer" | "agent" | "admin" | undefined;
   /** (8 to 1024 characters) */
-  password?: string;
-  /** (at most 50 items) */
-  expertise?: string[];
-  active?: boolean;
+  password?: string | undefined;
+  /** (at most 50 items; each 1 to 64 characters) */
+  expertise?: string[] | undefined;
+  active?: boolean | undefined;
 }
 
 export interface Usage {
   used: number;
-  /** None: unlimited */
+  /** null: unlimited */
   limit: number | null;
   resetsAt: Date;
 }
@@ -758,7 +758,7 @@ export interface UsageGroup {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
-  /** None when no call in the group has a known cost */
+  /** null when no call in the group has a known cost */
   costUsd: number | null;
 }
 
