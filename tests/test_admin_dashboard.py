@@ -49,7 +49,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not i
 # ---- the server and the browser ------------------------------------------------------------------
 
 
-async def _fresh_demo_database(database_url: str) -> str:
+async def _fresh_database(database_url: str) -> str:
     """A database of its own on the suite's PostgreSQL: the demo logins are fixed e-mail
     addresses, unique across organizations, so they cannot share the suite's database."""
     name = f"admin_ui_{uuid4().hex[:10]}"
@@ -58,19 +58,21 @@ async def _fresh_demo_database(database_url: str) -> str:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
-    parts = urlsplit(database_url)
-    url = urlunsplit(parts._replace(path=f"/{name}"))
+    url = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
     await apply_schema(url)
-    await seed_if_empty(url, PASSWORD)
     return url
 
 
 @pytest.fixture(scope="module")
 def demo_server(database_url: str) -> Iterator[LiveServer]:
-    # In a thread of its own: pytest-asyncio may have the session's event loop running here.
+    # In threads of their own: pytest-asyncio may have the session's event loop running here.
+    # The demo seed (the code `make run` uses) runs while the server starts; the tests begin when
+    # both are done.
     with ThreadPoolExecutor(1) as thread:
-        url = thread.submit(asyncio.run, _fresh_demo_database(database_url)).result()
-    server = start_app(url)
+        url = thread.submit(asyncio.run, _fresh_database(database_url)).result()
+        seeded = thread.submit(asyncio.run, seed_if_empty(url, PASSWORD))
+        server = start_app(url)
+        assert seeded.result(), "the demo organizations were not seeded"
     yield server
     server.stop()
 
@@ -260,7 +262,7 @@ def test_api_key_is_shown_once_and_revoked(watched: Watched) -> None:
 
     page.get_by_role("row").filter(has_text=name).get_by_role("button", name="Revoke").click()
     page.get_by_text(f'Key "{name}" revoked').wait_for()
-    assert page.get_by_role("row").filter(has_text=name).get_by_role("button", name="Revoke").count() == 0
+    playwright_api.expect(page.get_by_role("row").filter(has_text=name).get_by_role("button", name="Revoke")).to_have_count(0)
     assert httpx.get(f"{watched.server.url}/api/trpc/auth.me", headers={"authorization": f"Bearer {secret}"}).status_code == 401
 
 

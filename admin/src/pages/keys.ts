@@ -53,8 +53,8 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   async function revoke(key: ApiKey): Promise<void> {
     try {
       await trpc.apiKeys.revoke.mutate({ id: key.id });
-      replace(status, h("span", { role: "status" }, `Key "${key.name}" revoked; it no longer signs requests.`));
       await reload();
+      replace(status, h("span", { role: "status" }, `Key "${key.name}" revoked; it no longer signs requests.`));
     } catch (error) {
       replace(status, errorBox(error));
     }
