@@ -197,6 +197,10 @@ def test_admin_signs_in_and_sees_usage_matching_auth_me(watched: Watched) -> Non
     watched.shot("sign-in")
     watched.sign_in("admin@acme.test")
     assert nav_links(page) == ["Usage", "Playground", "Tickets", "API keys", "Members", "Settings"]
+    # Signed in by an HttpOnly cookie that the page's script cannot see (nor does it try).
+    assert page.evaluate("document.cookie") == ""
+    assert [cookie["httpOnly"] for cookie in watched.context.cookies()] == [True]
+    assert "document.cookie" not in (ROOT / "app" / "static" / "admin" / "assets" / "app.js").read_text()
     watched.open("Usage")
     page.locator(".u-wrap canvas").first.wait_for()  # uPlot drew the chart
     used = watched.me()["usage"]["used"]
