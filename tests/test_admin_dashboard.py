@@ -111,7 +111,15 @@ class Watched:
 
     def open(self, link: str) -> None:
         self.page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
-        self.page.get_by_role("heading", level=1, name=link if link != "API keys" else "API keys").wait_for()
+        self.page.get_by_role("heading", level=1, name=link).wait_for()
+        self.assert_nav_names_unique()
+
+    def assert_nav_names_unique(self) -> None:
+        """No other link's name contains a navigation link's name (Playwright matches names as
+        case-insensitive substrings): `get_by_role("link", name="Settings")` finds one link on
+        every page, whatever the tickets' subjects say."""
+        for name in nav_links(self.page):
+            assert self.page.get_by_role("link", name=name).count() == 1, name
 
     def shot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -328,11 +336,15 @@ def test_tickets_search_view_and_ai_actions_refresh_usage(watched: Watched) -> N
     )
     page.locator("tbody tr a").first.click()
     page.get_by_role("heading", name="AI assist").wait_for()
+    watched.assert_nav_names_unique()
     before = watched.me()["usage"]["used"]
-    for action, result in (("Summarize", "p"), ("Draft replies", "ol.drafts li"), ("Suggest assignee", "p")):
+    actions = ("Summarize", "Analyze", "Draft replies", "Similar tickets", "Suggest articles", "Suggest assignee")
+    for action in actions:
         page.get_by_role("button", name=f"{action} (1 operation)").click()
         page.locator(".ai-action").filter(has=page.get_by_role("button", name=f"{action} (1 operation)")).locator(".cost").wait_for()
-    before += 3
+    before += len(actions)
+    assert page.get_by_role("alert").count() == 0
+    watched.assert_nav_names_unique()
     assert watched.me()["usage"]["used"] == before
     assert page.locator(".usage-badge").inner_text() == f"{before} AI operations this period (unlimited)"
     assert page.locator("ol.drafts li").count() >= 2

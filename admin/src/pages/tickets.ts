@@ -52,8 +52,10 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
       h(
         "tr",
         { class: ticket.unreadCount > 0 ? "unread" : null },
-        h("td", { class: "num" }, `#${ticket.number}`),
-        h("td", null, link(`tickets/${ticket.id}`, ticket.subject)),
+        // The number is the link: a subject can hold any words, and the links' names must not
+        // collide with the navigation's ("Settings", "Usage"...), which people and tests rely on.
+        h("td", { class: "num" }, link(`tickets/${ticket.id}`, `#${ticket.number}`)),
+        h("td", null, ticket.subject),
         h("td", null, ticket.status.replace("_", " ")),
         h("td", null, ticket.priority),
         h("td", null, ticket.tags.join(", ")),
@@ -145,7 +147,13 @@ const ACTIONS: Action[] = [
     run: async (ticket) => {
       const { similarTickets } = await trpc.ai.findSimilarTickets.mutate({ ticketId: ticket.id, limit: 5 });
       if (!similarTickets.length) return h("p", null, "No similar tickets.");
-      return h("ul", null, similarTickets.map((match) => h("li", null, link(`tickets/${match.ticket.id}`, match.ticket.subject), ` — ${percent(match.similarity)} similar, ${match.ticket.status}`)));
+      return h(
+        "ul",
+        null,
+        similarTickets.map((match) =>
+          h("li", null, match.ticket.subject, ` — ${percent(match.similarity)} similar, ${match.ticket.status} `, link(`tickets/${match.ticket.id}`, "open")),
+        ),
+      );
     },
   },
   {
@@ -203,7 +211,7 @@ export async function renderTicket(main: HTMLElement, id: string): Promise<void>
     h("li", { class: `message ${message.author}` }, h("div", { class: "meta" }, `${message.author} · ${formatDateTime(message.createdAt)}`), h("p", null, message.content)),
   );
   main.append(
-    h("p", null, link("tickets", "← All tickets")),
+    h("p", null, link("tickets", "← Back to the list")),
     h(
       "div",
       { class: "ticket-view" },
