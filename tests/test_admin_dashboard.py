@@ -100,6 +100,12 @@ class Watched:
         self.page.on("console", lambda message: message.type == "error" and self.problems.append(f"console: {message.text}"))
         self.page.on("pageerror", lambda error: self.problems.append(f"exception: {error}"))
         self.page.on("response", lambda response: response.status >= 500 and self.problems.append(f"{response.status} {response.url}"))
+        # Offline: every request goes to this server (or stays in the page: data:, blob:).
+        self.page.on(
+            "request",
+            lambda request: request.url.startswith((server.url + "/", "data:", "blob:"))
+            or self.problems.append(f"foreign request {request.url}"),
+        )
 
     def sign_in(self, email: str) -> None:
         page = self.page
@@ -158,7 +164,13 @@ def nav_links(page: object) -> list[str]:
 # ---- the bundle and the headers --------------------------------------------------------------------
 
 
+def _require_build_tools() -> None:
+    if not (ROOT / "admin" / "node_modules" / ".bin" / "esbuild").exists():
+        pytest.fail("admin/node_modules is missing: `make test` installs it (or run `cd admin && npm ci`)")
+
+
 def test_committed_bundle_equals_a_fresh_build(tmp_path: Path) -> None:
+    _require_build_tools()
     built = subprocess.run(["node", "build.mjs", str(tmp_path)], cwd=ROOT / "admin", capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     committed = ROOT / "app" / "static" / "admin"
@@ -169,6 +181,7 @@ def test_committed_bundle_equals_a_fresh_build(tmp_path: Path) -> None:
 
 
 def test_dashboard_type_checks_strictly_against_the_generated_router() -> None:
+    _require_build_tools()
     # tsconfig.json is strict; helpdesk-ai-client is clients/typescript, so a procedure whose
     # generated types change under the dashboard fails here, not in a browser.
     checked = subprocess.run(
