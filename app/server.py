@@ -2,7 +2,8 @@
 
 `/api/trpc/...` goes straight to the tRPC endpoint (the hot path skips Starlette's router);
 everything else goes to a small Starlette app: `/healthz` (the process is alive), `/readyz`
-(the database answers) and `/api/schema.json` (every procedure with JSON Schemas, app.catalog).
+(the database answers), `/api/schema.json` (every procedure with JSON Schemas, app.catalog) and
+the admin dashboard under `/admin` (app.admin_site).
 """
 
 from __future__ import annotations
