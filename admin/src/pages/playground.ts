@@ -18,7 +18,8 @@ interface Variant {
 interface Row {
   subject: string;
   a: Result;
-  b: Result | null;
+  /** undefined: no comparison; null: B did not return this ticket. */
+  b?: Result | null;
 }
 
 function modelSelect(models: string[]): HTMLSelectElement {
@@ -34,12 +35,12 @@ function variant(label: string, models: string[]): Variant {
   return { label, model: modelSelect(models), prompt: h("textarea", { rows: 3, placeholder: "Leave empty for the organization's classify prompt" }) };
 }
 
-function intentOf(result: Result | null): string {
+function intentOf(result: Result): string {
   return result?.classification?.intent ?? "";
 }
 
 export function disagree(row: Row): boolean {
-  return row.b !== null && intentOf(row.a) !== intentOf(row.b);
+  return row.b !== undefined && (row.b === null || intentOf(row.a) !== intentOf(row.b));
 }
 
 function csvCell(value: string): string {
@@ -56,7 +57,7 @@ export function toCsv(rows: Row[], compared: boolean): string {
     result?.classification?.reasoning ?? "",
     result?.error ?? "",
   ];
-  const lines = rows.map((row) => [row.a.ticketId, row.subject, ...cells(row.a), ...(compared ? [...cells(row.b), disagree(row) ? "yes" : "no"] : [])]);
+  const lines = rows.map((row) => [row.a.ticketId, row.subject, ...cells(row.a), ...(compared ? [...cells(row.b ?? null), disagree(row) ? "yes" : "no"] : [])]);
   return [header, ...lines].map((line) => line.map((cell) => csvCell(String(cell))).join(",")).join("\r\n") + "\r\n";
 }
 
@@ -83,7 +84,7 @@ function resultsTable(rows: Row[], compared: boolean, models: [string, string | 
       { class: differs ? "disagree" : null, "data-disagree": compared ? String(differs) : null },
       h("td", null, row.subject),
       resultCells(row.a),
-      compared ? resultCells(row.b) : null,
+      compared ? resultCells(row.b ?? null) : null,
       compared ? h("td", null, differs ? h("strong", null, "Disagree") : "Agree") : null,
     );
   });
@@ -151,7 +152,9 @@ export async function renderPlayground(main: HTMLElement): Promise<void> {
         if (!outcome) return;
         const [first, other] = outcome;
         const byId = new Map((other?.results ?? []).map((result) => [result.ticketId, result]));
-        const rows: Row[] = first.results.map((result) => ({ subject: result.subject, a: result, b: other ? byId.get(result.ticketId) ?? null : null }));
+        const rows: Row[] = first.results.map((result) =>
+          other ? { subject: result.subject, a: result, b: byId.get(result.ticketId) ?? null } : { subject: result.subject, a: result },
+        );
         const compared = other !== null;
         if (rows.length === 0) {
           replace(output, notice(`No ticket carries the tag "${tag.value.trim()}".`));
