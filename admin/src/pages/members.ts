@@ -55,7 +55,7 @@ export async function renderMembers(main: HTMLElement): Promise<void> {
         h(
           "td",
           null,
-          h("button", { type: "button", class: member.active ? "danger" : "", onclick: () => void update(member, { active: !member.active }) }, member.active ? "Deactivate" : "Reactivate"),
+          h("button", { type: "button", class: member.active ? "danger" : "", "aria-label": `${member.active ? "Deactivate" : "Reactivate"} ${member.name}`, onclick: () => void update(member, { active: !member.active }) }, member.active ? "Deactivate" : "Reactivate"),
         ),
       );
     });
