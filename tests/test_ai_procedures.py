@@ -31,7 +31,7 @@ from app.config import load_settings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.assist.embedding_refresh import schedule_article_embedding, schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures
-from procedures.ai import text_search_query
+from app.assist.articles import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
 from tests.support.fake_openai import FakeOpenAI, json_answer, shared_fake_openai
 from tests.support.servers import ROOT, LiveServer, start_app
@@ -245,16 +245,20 @@ async def test_classify_ticket_with_the_default_and_an_organizations_taxonomy(
     assert custom["intent"] == "shipping"
 
 
-async def test_a_model_override_of_an_unreachable_model_fails_uncharged(
-    db: asyncpg.Pool, business: tuple[Org, User, TRPCClient]
-) -> None:
-    org, _, client = business
+async def test_a_model_outside_the_allow_list_is_refused_uncharged(db: asyncpg.Pool, live_server: LiveServer) -> None:
+    org, _, client = await member_client(db, live_server, plan="business", role="admin")
     # The local engine's own name is no override at all.
     same = client.mutation("ai.classifyTicket", {"subject": "Cancel please", "model": LOCAL_MODEL, "systemPrompt": "Be strict."})
     assert same["intent"].startswith("cancel")
     before = await operations_counted(db, org.id)
-    # This server has no provider key: the hosted call fails, and the operation is not charged.
-    assert error_code(lambda: client.mutation("ai.classifyTicket", {"subject": "Cancel please", "model": "openai/gpt-4o"})) == "INTERNAL_SERVER_ERROR"
+    # This server names no hosted model, so only the local engine is allowed: anything else is
+    # bad input naming the allowed models, and the operation is not charged.
+    for procedure, model in (("ai.classifyTicket", "openai/gpt-4o"), ("ai.testPrompts", "ollama/probe")):
+        input = {"subject": "Cancel please", "model": model} if procedure == "ai.classifyTicket" else {"model": model}
+        with pytest.raises(TRPCClientError) as caught:
+            client.mutation(procedure, input)
+        assert caught.value.status == 400 and caught.value.code == "BAD_REQUEST"
+        assert "$.model" in str(caught.value) and LOCAL_MODEL in str(caught.value)
     assert await operations_counted(db, org.id) == before
 
 
@@ -763,7 +767,12 @@ def test_ai_settings_are_read_leniently_field_by_field() -> None:
 def hosted_server(database_url: str) -> Iterator[tuple[LiveServer, FakeOpenAI]]:
     fake = shared_fake_openai()
     server = start_app(
-        database_url, AI_MODEL="openai/gpt-test", OPENAI_API_BASE=fake.base_url, OPENAI_API_KEY="sk-fake", AI_NUM_RETRIES="0"
+        database_url,
+        AI_MODEL="openai/gpt-test",
+        AI_ALLOWED_MODELS=",".join(("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL)),
+        OPENAI_API_BASE=fake.base_url,
+        OPENAI_API_KEY="sk-fake",
+        AI_NUM_RETRIES="0",
     )
     yield server, fake
     server.stop()
@@ -801,6 +810,33 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     request = fake.chat_requests[-1]
     assert request["model"] == "gpt-candidate"
     assert request["messages"][0] == {"role": "system", "content": "You are a strict classifier."}
+
+
+async def test_a_model_outside_the_allow_list_opens_no_connection(
+    db: asyncpg.Pool, hosted_server: tuple[LiveServer, FakeOpenAI]
+) -> None:
+    server, fake = hosted_server
+    org, _, client = await member_client(db, server, plan="business", role="admin")
+    before = await operations_counted(db, org.id)
+    requests_before = len(fake.chat_requests)
+    for procedure, input in (
+        ("ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-unlisted"}),
+        ("ai.testPrompts", {"model": "openai/gpt-unlisted"}),
+        ("ai.classifyTicket", {"subject": "Cancel my plan", "model": "ollama/probe"}),
+    ):
+        with pytest.raises(TRPCClientError) as caught:
+            client.mutation(procedure, input)
+        assert caught.value.status == 400 and caught.value.code == "BAD_REQUEST"
+        for allowed in ("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL):
+            assert allowed in caught.value.message
+    # The hosted endpoint (the fake OpenAI server every openai/* name goes to) saw nothing.
+    assert len(fake.chat_requests) == requests_before
+    assert await operations_counted(db, org.id) == before
+    # A stored organization model the list no longer holds is ignored, never called.
+    await db.execute("UPDATE organizations SET ai_settings = '{\"model\": \"openai/gpt-removed\"}' WHERE id = $1", org.id)
+    fake.queue_chat(json_answer({"priority": "high", "confidence": 0.8, "reasoning": "outage"}))
+    client.mutation("ai.predictPriority", {"subject": "Down", "description": "Everything is down"})
+    assert fake.chat_models[-1] == "gpt-test"
 
 
 async def test_the_article_text_query_is_always_valid_tsquery(db: asyncpg.Pool) -> None:
