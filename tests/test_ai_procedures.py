@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -547,7 +548,15 @@ async def test_get_token_usage_for_viewers_on_any_plan_and_not_metered(
     assert [record["operation"] for record in report["usage"]] == ["improve", "sentiment"]  # newest first
     assert report["totals"]["totalTokens"] == sum(record["totalTokens"] for record in report["usage"]) > 0
     grouped = viewer_client.query("ai.getTokenUsage", {"groupBy": "operation", "startDate": "2000-01-01"})
-    assert {group["group"] for group in grouped["usage"]} == {"improve", "sentiment"}
+    assert {group["operation"] for group in grouped["usage"]} == {"improve", "sentiment"}
+    assert {group["kind"] for group in grouped["usage"]} == {"operationGroup"}
+    # Time buckets come back as Dates (superjson), at the start of the bucket.
+    by_day = viewer_client.query("ai.getTokenUsage", {"groupBy": "day"})
+    assert by_day["usage"] and all(set(group) >= {"period", "operations", "totalTokens"} for group in by_day["usage"])
+    today = by_day["usage"][0]["period"]
+    assert isinstance(today, datetime) and (today.hour, today.minute, today.second) == (0, 0, 0)
+    assert viewer_client.query("ai.getTokenUsage", {"groupBy": "month"})["usage"][0]["period"].day == 1
+    assert set(viewer_client.query("ai.getTokenUsage", {"groupBy": "model"})["usage"][0]) >= {"model", "kind"}
     assert viewer_client.query("ai.getTokenUsage", {"endDate": "2000-01-01"})["usage"] == []
     assert error_code(lambda: viewer_client.query("ai.getTokenUsage", {"startDate": "yesterday"})) == "BAD_REQUEST"
     assert await operations_counted(db, org.id) == before
