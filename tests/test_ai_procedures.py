@@ -30,7 +30,7 @@ from app.assist.queries import load_ticket_for_ai
 from app.assist.settings import settings_from_json
 from app.config import load_settings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
-from app.assist.embedding_refresh import schedule_article_embedding, schedule_ticket_embedding
+from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures
 from app.assist.articles import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
@@ -864,9 +864,9 @@ async def test_the_article_text_query_is_always_valid_tsquery(db: asyncpg.Pool) 
 
 
 async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncpg.Pool, tmp_path: Any) -> None:
-    """schedule_ticket_embedding / schedule_article_embedding in-process: they return at once,
-    a second schedule while a refresh is pending becomes one more pass over the latest text, and
-    the vectors land with their ledger rows. A free plan's edits schedule nothing."""
+    """schedule_ticket_embedding in-process: it returns at once, a second schedule while a refresh
+    is pending becomes one more pass over the latest text, and the vectors (an article's too) land
+    with their ledger rows. A free plan's edits schedule nothing."""
     org = await create_org(db, plan="business")
     user = await create_user(db, org.id)
     ticket_id = UUID(await insert_ticket_without_embedding(db, org.id, "Original subject", "Original body."))
@@ -892,10 +892,10 @@ async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncp
     await db.execute("UPDATE tickets SET subject = 'Edited subject' WHERE org_id = $1 AND id = $2", org.id, ticket_id)
     schedule_ticket_embedding(ctx, org.id, ticket_id)
     assert embedding_refresh._running[key] is first  # one more pass of the same task, not a second task
-    schedule_article_embedding(ctx, org.id, article_id)
     for _ in range(embedding_refresh.REFRESH_CONCURRENCY):
         gate.release()
     await asyncio.gather(*list(embedding_refresh._running.values()))
+    assert await embedding_refresh.refresh_article_embedding(services, ctx.require_caller(), org.id, article_id)
 
     assert await embedding_hash(db, org.id, str(ticket_id)) == text_hash("Edited subject", "Original body.")
     article_hash = await db.fetchval(

@@ -3,7 +3,7 @@ back what the AI found (a summary, tags).
 
 Free text sent to an AI procedure (a subject and a description, plain or TipTap JSON) becomes the
 same `TicketText` an engine sees for a stored ticket; the description obeys the ticket limit
-(`MAX_DESCRIPTION_CHARS`) and a large document is flattened off the event loop.
+(`MAX_DESCRIPTION_CHARS`) and a document is flattened off the event loop.
 """
 
 from __future__ import annotations
@@ -30,9 +30,6 @@ from app.helpdesk.validation import tag_form
 # characters, at most 50 on a ticket.
 MAX_TAG_CHARS = 64
 MAX_TICKET_TAGS = 50
-# A TipTap document this large (in top-level nodes) or any plain text is cheap to handle inline;
-# a bigger document is flattened on the CPU workers.
-_INLINE_DOCUMENT_NODES = 50
 
 
 async def ticket_for_ai(
@@ -70,19 +67,13 @@ async def org_settings(ctx: Context, *, with_existing_tags: bool = False) -> tup
     return _usable(ctx, settings), tags
 
 
-def _is_small(description: Any) -> bool:
-    if isinstance(description, str):
-        return True
-    content = description.get("content") if isinstance(description, dict) else None
-    return not isinstance(content, list) or len(content) <= _INLINE_DOCUMENT_NODES
-
-
 async def ticket_content(subject: str, description: str | dict[str, Any], path: str = "description") -> TicketText:
     """Free text as an engine sees a ticket; BAD_REQUEST at `path` when the description's text is
     longer than MAX_DESCRIPTION_CHARS."""
-    if _is_small(description):
+    if isinstance(description, str):
         text = description_text(description, path)
     else:
+        # Flattening a TipTap document walks every node of up to a megabyte of JSON: CPU work.
         text = await run_cpu(description_text, description, path)
     return TicketText(subject=subject.strip(), description=text)
 

@@ -85,8 +85,8 @@ class TokenUsageReport(msgspec.Struct, frozen=True):
     totals: UsageTotals
 
 
-class UsageSummary(msgspec.Struct, frozen=True):
-    """The current billing period's quota, for `auth.me`."""
+class UsageSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The current billing period's quota, as `auth.me` shows it."""
 
     used: int
     limit: int | None  # None: unlimited
