@@ -23,7 +23,7 @@ from app.assist.queries import TicketForAI, load_settings_and_tags, load_ticket_
 from app.assist.settings import OrgAISettings
 from app.context import Context
 from app.errors import not_found
-from app.helpdesk.tiptap import MAX_DESCRIPTION_CHARS, description_text
+from app.helpdesk.tiptap import description_text
 from app.helpdesk.validation import tag_form
 
 # Ticket tags as tickets.update stores them (app.helpdesk.validation): normalised, at most 64
@@ -107,5 +107,3 @@ async def apply_ai_results(
         raise not_found("Ticket")
     return list(merged)
 
-
-__all__ = ["MAX_DESCRIPTION_CHARS", "TicketForAI", "apply_ai_results", "org_settings", "ticket_content", "ticket_for_ai", "valid_tags"]
