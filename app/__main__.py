@@ -10,18 +10,12 @@ import asyncio
 import logging
 import os
 import sys
-from pathlib import Path
 
 import uvicorn
 
-from app.config import ConfigError, Settings, load_settings
-from app.database import apply_schema, start_embedded_postgres
-
-
-def prepare_database(settings: Settings) -> str:
-    url = settings.database_url or start_embedded_postgres(Path(settings.data_dir))
-    asyncio.run(apply_schema(url))
-    return url
+from app.config import ConfigError, load_settings
+from app.database import prepare_database
+from app.demo.seed import seed_development_data
 
 
 def main() -> int:
@@ -36,18 +30,7 @@ def main() -> int:
     url = prepare_database(settings)
     os.environ["DATABASE_URL"] = url
     if settings.app_env == "development":
-        from scripts.seed import seed_if_empty
-
-        logins = asyncio.run(seed_if_empty(url, settings.demo_password))
-        if logins:
-            # Embed the fresh demo corpus now, so similar tickets and article suggestions have
-            # neighbours from the first request (a few seconds, once).
-            from scripts.backfill_embeddings import BACKFILL_BATCH_SIZE, backfill
-            from scripts.seed import DEMO_ORGANIZATIONS
-
-            for organization in DEMO_ORGANIZATIONS:
-                print(asyncio.run(backfill(settings, url, organization.slug, BACKFILL_BATCH_SIZE, True)))
-        for line in logins:
+        for line in asyncio.run(seed_development_data(settings, url)):
             print(line)
     print(f"helpdesk-ai serving on http://{settings.host}:{settings.port}/api/trpc ({settings.workers} worker(s))")
     uvicorn.run(

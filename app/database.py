@@ -7,11 +7,16 @@ process that starts the server stops it: uvicorn's worker processes receive its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 from pgvector.asyncpg import register_vector
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 log = logging.getLogger("app.database")
 
@@ -81,6 +86,14 @@ async def apply_schema(url: str) -> None:
             await connection.execute("SELECT pg_advisory_unlock($1)", _SCHEMA_LOCK_KEY)
     finally:
         await connection.close()
+
+
+def prepare_database(settings: Settings) -> str:
+    """The database URL, with the embedded server started when DATABASE_URL is unset, and the
+    schema applied. For the serving process and the command-line tools, before any event loop."""
+    url = settings.database_url or start_embedded_postgres(Path(settings.data_dir))
+    asyncio.run(apply_schema(url))
+    return url
 
 
 async def database_answers(pool: asyncpg.Pool | None) -> bool:

@@ -54,15 +54,17 @@ from app.assist.queries import (
 from app.assist.settings import OrgAISettings, with_overrides
 from app.context import Context
 from app.assist.embeddings_store import (
-    ArticleCandidate,
     EmbeddingRow,
-    SimilarTicket,
     content_hash,
+    ticket_embedding_text,
+    upsert_ticket_embeddings,
+)
+from app.assist.vector_search import (
+    ArticleCandidate,
+    SimilarTicket,
     ensure_model_index,
     nearest_tickets,
     published_article_candidates,
-    ticket_embedding_text,
-    upsert_ticket_embeddings,
 )
 from app.errors import TRPCError, not_found
 from app.usage.metering import record_token_usage

@@ -1,5 +1,5 @@
 """org.*: the organization's name and its AI settings. The plan is not here: plans change by the
-operator (`python -m scripts.set_plan`), because a plan is what the organization pays for."""
+operator (the set_plan command, see the README), because a plan is what the organization pays for."""
 
 from __future__ import annotations
 

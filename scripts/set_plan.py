@@ -16,6 +16,7 @@ import sys
 import asyncpg
 
 from app.config import ConfigError, load_settings
+from app.database import prepare_database
 
 
 async def set_plan(database_url: str, slug: str, plan: str, limit: int | None, reset_limit: bool) -> str:
@@ -61,8 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    from app.__main__ import prepare_database
-
     try:
         message = asyncio.run(
             set_plan(prepare_database(settings), arguments.slug, arguments.plan, arguments.limit, arguments.plan_limit)

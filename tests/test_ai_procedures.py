@@ -29,7 +29,7 @@ from app.assist.queries import load_ticket_for_ai
 from app.assist.settings import settings_from_json
 from app.config import load_settings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
-from app.assist.embedding_refresh import schedule_article_embedding, schedule_ticket_embedding
+from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures
 from procedures.ai import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
@@ -819,15 +819,12 @@ async def test_the_article_text_query_is_always_valid_tsquery(db: asyncpg.Pool) 
 
 
 async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncpg.Pool, tmp_path: Any) -> None:
-    """schedule_ticket_embedding / schedule_article_embedding in-process: they return at once,
-    a second schedule while a refresh is pending becomes one more pass over the latest text, and
-    the vectors land with their ledger rows. A free plan's edits schedule nothing."""
+    """schedule_ticket_embedding in-process: it returns at once, a second schedule while a refresh
+    is pending becomes one more pass over the latest text, and the vector lands with its ledger
+    rows. A free plan's edits schedule nothing."""
     org = await create_org(db, plan="business")
     user = await create_user(db, org.id)
     ticket_id = UUID(await insert_ticket_without_embedding(db, org.id, "Original subject", "Original body."))
-    article_id = await db.fetchval(
-        "INSERT INTO articles (org_id, title, content, published) VALUES ($1, 'Guide', 'Step one.', true) RETURNING id", org.id
-    )
     settings = load_settings({"DATABASE_URL": "postgresql://unused", "APP_ENV": "test", "DATA_DIR": str(tmp_path)})
     services = Services(settings=settings, pool=db, local_engine=LocalEngine())
     request = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
@@ -837,7 +834,7 @@ async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncp
         return Context(services=services, request=request, path="tickets.update", effects=ResponseEffects(), caller=caller)
 
     ctx = context(org.id, "business", "full")
-    key = ("ticket", org.id, ticket_id)
+    key = (org.id, ticket_id)
     # Hold every refresh slot, so the scheduled refresh waits while the ticket changes again.
     gate = embedding_refresh._gate()
     for _ in range(embedding_refresh.REFRESH_CONCURRENCY):
@@ -847,16 +844,11 @@ async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncp
     await db.execute("UPDATE tickets SET subject = 'Edited subject' WHERE org_id = $1 AND id = $2", org.id, ticket_id)
     schedule_ticket_embedding(ctx, org.id, ticket_id)
     assert embedding_refresh._running[key] is first  # one more pass of the same task, not a second task
-    schedule_article_embedding(ctx, org.id, article_id)
     for _ in range(embedding_refresh.REFRESH_CONCURRENCY):
         gate.release()
     await asyncio.gather(*list(embedding_refresh._running.values()))
 
     assert await embedding_hash(db, org.id, str(ticket_id)) == text_hash("Edited subject", "Original body.")
-    article_hash = await db.fetchval(
-        "SELECT content_hash FROM article_embeddings WHERE org_id = $1 AND article_id = $2", org.id, article_id
-    )
-    assert article_hash == text_hash("Guide", "Step one.")
     rows = await ledger(db, org.id)
     assert rows and {(row["operation"], row["user_id"]) for row in rows} == {("embed", user.id)}
 

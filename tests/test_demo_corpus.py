@@ -1,4 +1,4 @@
-"""scripts.demo_corpus: the demo organizations' tickets, conversations, articles and agents."""
+"""app.demo.corpus: the demo organizations' tickets, conversations, articles and agents."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from scripts.demo_corpus import PROFILES, seed_corpus
-from scripts.demo_topics import TOPICS
+from app.demo.corpus import PROFILES, seed_corpus
+from app.demo.topics import TOPICS
 from tests.support.factories import User, create_org, create_user, login
 from tests.support.trpc import TRPCClient, TRPCClientError
 

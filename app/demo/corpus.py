@@ -10,7 +10,7 @@ from the organization's id (row ids are uuid5 of it), so two runs over the same 
 the same rows; nothing is fetched from the network.
 
 An organization that already has tickets is left alone, so seeding twice does not duplicate data.
-The bulk loader of the benchmarks (`scripts.bench.big_org`) writes through `write_corpus` too.
+The benchmarks' bulk loader writes through `write_corpus` too.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from uuid import UUID, uuid5
 import asyncpg
 import msgspec
 
+from app.auth.passwords import hash_password
+from app.config import Settings
 from app.helpdesk.tickets import search_vector_sql
 from app.helpdesk.tiptap import plain_text
-from scripts.demo_articles import ARTICLES, ArticleDraft
-from scripts.demo_topics import (
+from app.demo.articles import ARTICLES, ArticleDraft
+from app.demo.topics import (
     COMPANIES,
     COUNTRIES,
     EMAIL_DOMAINS,
@@ -42,12 +44,10 @@ from scripts.demo_topics import (
     MOODS,
     TOPIC_BY_KEY,
     TOPICS,
-    Topic,
-    fill,
-    slot_values,
 )
+from app.demo.text import Topic, fill, slot_values
 
-log = logging.getLogger("scripts.demo_corpus")
+log = logging.getLogger("app.demo.corpus")
 
 CORPUS_SEED = 20_251_123
 HISTORY_DAYS = 120
@@ -75,7 +75,7 @@ class Profile:
     articles: int
     agents: tuple[Agent, ...]
     history_days: int = HISTORY_DAYS
-    slot_choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # see demo_topics.slot_values
+    slot_choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # see app.demo.topics.slot_values
 
 
 PROFILES: dict[str, Profile] = {
@@ -533,18 +533,9 @@ async def write_corpus(
             )
 
 
-async def _agent_password_hash(password: str | None) -> str | None:
-    """The accounts module's hash of the demo password; without that module agents get no
-    password (NULL), so they cannot sign in."""
-    try:
-        from app.auth.passwords import hash_password
-    except ModuleNotFoundError as error:
-        if error.name not in ("app.auth", "app.auth.passwords"):
-            raise
-        return None
+async def _agent_password_hash(password: str | None) -> str:
+    """The hash of the demo password (by default the configured one) the agents sign in with."""
     if password is None:
-        from app.config import Settings
-
         password = Settings().demo_password
     return await hash_password(password)
 
