@@ -11,6 +11,8 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
+
 @dataclass(frozen=True)
 class Template:
     subject: str
@@ -56,6 +58,46 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "count": ("2", "3", "4", "5", "40", "120"),
 }
 
+# Slot values that are words rather than names or codes, in Spanish, French, German, Italian and
+# Portuguese (LANGUAGES' order); anything absent here reads the same in every language.
+TRANSLATED_SLOTS: dict[str, tuple[str, str, str, str, str]] = {
+    "Monday": ("lunes", "lundi", "Montag", "lunedì", "segunda-feira"),
+    "Tuesday": ("martes", "mardi", "Dienstag", "martedì", "terça-feira"),
+    "Wednesday": ("miércoles", "mercredi", "Mittwoch", "mercoledì", "quarta-feira"),
+    "Thursday": ("jueves", "jeudi", "Donnerstag", "giovedì", "quinta-feira"),
+    "Friday": ("viernes", "vendredi", "Freitag", "venerdì", "sexta-feira"),
+    "dark mode": ("un modo oscuro", "un mode sombre", "einen Dunkelmodus", "una modalità scura", "um modo escuro"),
+    "bulk editing": ("la edición masiva", "la modification en masse", "eine Massenbearbeitung",
+                     "la modifica in blocco", "a edição em massa"),
+    "a Slack integration": ("una integración con Slack", "une intégration Slack", "eine Slack-Integration",
+                            "un'integrazione con Slack", "uma integração com o Slack"),
+    "scheduled reports": ("informes programados", "des rapports planifiés", "geplante Berichte",
+                          "report programmati", "relatórios agendados"),
+    "custom roles": ("roles personalizados", "des rôles personnalisés", "eigene Rollen", "ruoli personalizzati",
+                     "funções personalizadas"),
+    "an offline mode": ("un modo sin conexión", "un mode hors ligne", "einen Offline-Modus", "una modalità offline",
+                        "um modo offline"),
+    "CSV import": ("la importación de CSV", "l'import CSV", "einen CSV-Import", "l'importazione da CSV",
+                   "a importação de CSV"),
+    "multiple billing contacts": ("varios contactos de facturación", "plusieurs contacts de facturation",
+                                  "mehrere Rechnungskontakte", "più contatti di fatturazione",
+                                  "vários contactos de faturação"),
+    "Something went wrong (code 0x1F)": ("Algo salió mal (código 0x1F)", "Une erreur est survenue (code 0x1F)",
+                                         "Etwas ist schiefgelaufen (Code 0x1F)", "Qualcosa è andato storto (codice 0x1F)",
+                                         "Algo correu mal (código 0x1F)"),
+    "Session expired": ("Sesión caducada", "Session expirée", "Sitzung abgelaufen", "Sessione scaduta", "Sessão expirada"),
+    "Unexpected token < in JSON": ("Token inesperado < en el JSON", "Jeton inattendu < dans le JSON",
+                                   "Unerwartetes Token < im JSON", "Token imprevisto < nel JSON",
+                                   "Token inesperado < no JSON"),
+    "TLS handshake timeout": ("Tiempo de espera agotado en la negociación TLS", "Délai dépassé pendant la négociation TLS",
+                              "Zeitüberschreitung beim TLS-Handshake", "Timeout durante la negoziazione TLS",
+                              "Tempo esgotado na negociação TLS"),
+    "Munich": ("Múnich", "Munich", "München", "Monaco di Baviera", "Munique"),
+    "Milan": ("Milán", "Milan", "Mailand", "Milano", "Milão"),
+    "Lyon": ("Lyon", "Lyon", "Lyon", "Lione", "Lyon"),
+    "Porto": ("Oporto", "Porto", "Porto", "Oporto", "Porto"),
+}  # fmt: skip
+
 class _Slots(dict[str, str]):
     """Slot values for one ticket: each slot drawn once, so a ticket's messages stay consistent."""
 
@@ -79,5 +121,20 @@ def slot_values(
     return _Slots(rng, {"product": product, "company": company}, choices or {})
 
 
-def fill(template: str, slots: dict[str, str]) -> str:
-    return template.format_map(slots)
+class _Translated(dict[str, str]):
+    """A ticket's slot table as read in another language (the values are drawn in English)."""
+
+    def __init__(self, slots: dict[str, str], language: str) -> None:
+        super().__init__()
+        self._slots = slots
+        self._column = LANGUAGES.index(language) - 1
+
+    def __missing__(self, key: str) -> str:
+        value = self._slots[key]
+        translations = TRANSLATED_SLOTS.get(value)
+        return value if translations is None else translations[self._column]
+
+
+def fill(template: str, slots: dict[str, str], language: str = "en") -> str:
+    """The template with the ticket's slot values, in the ticket's language."""
+    return template.format_map(slots if language == "en" else _Translated(slots, language))

@@ -12,8 +12,6 @@ from app.demo.text import Topic
 from app.demo.topics_accounts import BILLING, CANCELLATION, DATA_EXPORT, LOGIN, REFUNDS, TWO_FACTOR
 from app.demo.topics_product import API, BUG, FEATURE_REQUEST, MOBILE, OUTAGE, SHIPPING
 
-LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
-
 # In this order: the corpus draws topics from it, and a fixed seed must keep writing the same tickets.
 TOPICS: tuple[Topic, ...] = (
     BILLING, REFUNDS, LOGIN, TWO_FACTOR, API, MOBILE, SHIPPING, OUTAGE, DATA_EXPORT, CANCELLATION, FEATURE_REQUEST, BUG,

@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.auth.passwords import hash_password  # noqa: E402
 from app.database import apply_schema  # noqa: E402
-from app.demo.corpus import PROFILES, build_corpus, ensure_agents, write_corpus  # noqa: E402
+from app.demo.corpus import build_corpus, ensure_agents, write_corpus  # noqa: E402
+from app.demo.profiles import PROFILES  # noqa: E402
 
 DEFAULT_SLUG = "bench-big"
 DEFAULT_PASSWORD = "bench-password"
