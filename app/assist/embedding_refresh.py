@@ -26,14 +26,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import asyncpg
 import numpy as np
 
 from app.ai.choose import choose_embedding_engine
-from app.ai.interface import AIError, Engine, EngineSettings
+from app.ai.interface import AIError, Engine, EngineSettings, TokenUsage
 from app.assist.settings import load_ai_settings
 from app.context import Caller, Context, Services
 from app.assist.embeddings_store import (
@@ -211,9 +211,29 @@ async def _embed_and_store(
     async with pool.acquire() as connection:
         if kind is TICKETS:
             await ensure_model_index(connection, model, dimensions)  # similarity search needs it
-        async with connection.transaction():
-            written = await upsert_embeddings(connection, kind, org_id, model, dimensions, rows)
-            await record_token_usage(connection, caller, list(result.usage))
+        try:
+            return await _store(connection, caller, kind, org_id, model, dimensions, rows, result.usage)
+        except asyncpg.ForeignKeyViolationError:
+            # An item was deleted while its vector was being written: the insert saw it, its
+            # foreign-key check (after the delete committed) no longer does. Once more, on a
+            # fresh snapshot, the upsert's join leaves the deleted item out.
+            log.debug("a %s was deleted while its embedding was stored; storing the rest", kind.name)
+            return await _store(connection, caller, kind, org_id, model, dimensions, rows, result.usage)
+
+
+async def _store(
+    connection: asyncpg.Connection,
+    caller: Caller,
+    kind: EmbeddedKind,
+    org_id: UUID,
+    model: str,
+    dimensions: int,
+    rows: list[EmbeddingRow],
+    usage: Sequence[TokenUsage],
+) -> list[UUID]:
+    async with connection.transaction():
+        written = await upsert_embeddings(connection, kind, org_id, model, dimensions, rows)
+        await record_token_usage(connection, caller, list(usage))
     return written
 
 
