@@ -40,7 +40,7 @@ class AiSettings(msgspec.Struct, frozen=True):
     fallbackModels: Annotated[list[ModelName], msgspec.Meta(max_length=5)] = []
     embeddingModel: ModelName | None = None
     systemPrompts: dict[PromptOperation, SystemPrompt] = {}
-    # Empty: the default taxonomy (seed 003's five cancellation intents).
+    # Empty: the default taxonomy (five cancellation intents).
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] = []
     autoTriage: bool = False
     redactPii: bool = True

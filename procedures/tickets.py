@@ -1,4 +1,4 @@
-"""tickets.*: the helpdesk's tickets and their conversations (seed 002, as procedures).
+"""tickets.*: the helpdesk's tickets and their conversations.
 
 Viewers read (key scope ticket:read); agents and admins write (ticket:write). A ticket of another
 organization answers NOT_FOUND exactly like an id that does not exist.

@@ -10,7 +10,7 @@ afterwards, unless --database-url is given):
 - the big organization also gets its own partial HNSW index, as the app builds for any
   organization past ORG_INDEX_MIN_ROWS (10,000) vectors;
 - vectors are SYNTHETIC and clustered (tests/support/synthetic_vectors: 2,000 topic centroids in
-  100 categories, the layout shared/research/bench/pgvector_anchor.py calibrated against real
+  100 categories, a layout calibrated so that HNSW recall resembles real sentence
   embeddings); the small organization's tickets are spread over all topics, the hard case for a
   filtered HNSW scan. Tickets and vectors are loaded with binary COPY; each vector carries the
   content hash of its ticket's text, so the app treats it as current and never re-embeds;
