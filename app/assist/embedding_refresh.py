@@ -133,6 +133,20 @@ async def refresh_ticket_embedding(services: Services, caller: Caller, org_id: U
     return bool(await _embed_and_store(services, caller, org_id, engine, settings, TICKETS, [item]))
 
 
+async def settle_background_work(deadline_seconds: float) -> None:
+    """At shutdown: wait for the scheduled refreshes, for at most `deadline_seconds`, then cancel
+    what is left; cancel index builds (a build cut short is dropped and redone later)."""
+    for build in list(_index_builds.values()):
+        build.cancel()
+    refreshes = list(_running.values())
+    if refreshes:
+        log.info("waiting for %d background embedding refresh(es)", len(refreshes))
+        _done, late = await asyncio.wait(refreshes, timeout=deadline_seconds)
+        for task in late:
+            task.cancel()
+    await asyncio.gather(*_index_builds.values(), return_exceptions=True)
+
+
 # ---- an organization's own HNSW index ----------------------------------------------------------
 
 # A build that failed, or that another process is running, is not tried again by every search
