@@ -27,6 +27,7 @@ from app.helpdesk.validation import (
     required_text,
 )
 from app.registry import procedure
+from procedures.common import Success
 from app.helpdesk.tiptap import plain_text
 
 log = logging.getLogger("app.tickets")
@@ -93,10 +94,6 @@ class TicketList(msgspec.Struct, frozen=True, rename="camel"):
     items: list[Ticket]
     total: int
     total_exact: bool
-
-
-class Success(msgspec.Struct, frozen=True):
-    success: bool = True
 
 
 class UnreadCount(msgspec.Struct, frozen=True):

@@ -23,7 +23,7 @@ from app.usage.metering import current_period
 from app.demo.seed import DEMO_ORGANIZATIONS, seed_if_empty
 from tests.support.factories import create_org, create_user, login, member_client
 from tests.support.servers import ROOT, LiveServer, start_app
-from tests.support.trpc import TRPCClient, TRPCClientError
+from tests.support.trpc import TRPCClient, error_of
 
 EVIL_ORIGIN = "https://evil.example"
 
@@ -36,12 +36,6 @@ def session_value(client: TRPCClient) -> str:
 
 def client_with_cookie(server: LiveServer, value: str) -> TRPCClient:
     return TRPCClient(server.url, headers={"cookie": f"{SESSION_COOKIE}={value}"})
-
-
-def error_of(call: object, *args: object, **kwargs: object) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    return caught.value
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.helpdesk import tickets as ticket_store
 from procedures import tickets as ticket_procedures
 from tests.support.factories import Org, create_api_key, create_org, create_user, login, member_client
-from tests.support.trpc import TRPCClient, TRPCClientError
+from tests.support.trpc import TRPCClient, error_of
 
 TIPTAP_DESCRIPTION = {
     "type": "doc",
@@ -41,12 +41,6 @@ TIPTAP_DESCRIPTION = {
         },
     ],
 }
-
-
-def error_of(call: Any, *args: Any) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args)
-    return caught.value
 
 
 def names_field(message: str, path: str) -> bool:
