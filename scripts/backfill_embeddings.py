@@ -10,13 +10,11 @@ development database when it is unset.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from app.assist.backfill import backfill
 from app.assist.embedding_refresh import BACKFILL_BATCH_SIZE
-from app.config import ConfigError, load_settings
-from app.database import prepare_database
+from app.cli import run_database_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,22 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.batch_size <= 2048:
         parser.error("--batch-size must be between 1 and 2048")
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    try:
-        report = asyncio.run(
-            backfill(
-                settings, prepare_database(settings), arguments.org, arguments.batch_size, articles=not arguments.no_articles
-            )
-        )
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
-    print(report)
-    return 0
+    return run_database_command(
+        lambda settings, url: backfill(settings, url, arguments.org, arguments.batch_size, articles=not arguments.no_articles)
+    )
 
 
 if __name__ == "__main__":

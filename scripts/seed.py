@@ -6,23 +6,20 @@ DATABASE_URL, or the embedded development database when it is unset.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
-from app.config import ConfigError, load_settings
-from app.database import prepare_database
+from app.cli import run_database_command
+from app.config import Settings
 from app.demo.seed import seed_if_empty
 
 
+async def seed(settings: Settings, database_url: str) -> str:
+    lines = await seed_if_empty(database_url, settings.demo_password)
+    return "\n".join(lines) if lines else "The database already holds organizations; nothing seeded."
+
+
 def main() -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    lines = asyncio.run(seed_if_empty(prepare_database(settings), settings.demo_password))
-    print("\n".join(lines) if lines else "The database already holds organizations; nothing seeded.")
-    return 0
+    return run_database_command(seed)
 
 
 if __name__ == "__main__":
