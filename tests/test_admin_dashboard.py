@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from app.database import apply_schema
-from scripts.seed import seed_if_empty
+from app.demo.seed import seed_if_empty
 from tests.support.servers import ROOT, LiveServer, start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
