@@ -15,6 +15,7 @@ from urllib.parse import unquote, unquote_plus
 import msgspec
 
 from app import superjson
+from app.calls import Call
 from app.errors import TRPCError
 from app.superjson import MISSING
 
@@ -24,10 +25,8 @@ _json_decoder = msgspec.json.Decoder()
 
 @dataclass(slots=True)
 class ParsedRequest:
-    paths: list[str]
+    calls: list[Call]
     is_batch: bool
-    raw_inputs: list[Any]  # per call: the decoded JSON input, or MISSING
-    input_error: TRPCError | None  # the input was not JSON: every call answers with it
     use_superjson: bool
     wants_stream: bool
 
@@ -133,21 +132,5 @@ def parse_request(
     # An unreadable input gives no hint of the client's transformer; the official client with
     # superjson cannot read an unwrapped error, while a plain client still sees the message.
     use_superjson = True if input_error is not None else _uses_superjson(raw_inputs)
-    return ParsedRequest(
-        paths=paths,
-        is_batch=is_batch,
-        raw_inputs=raw_inputs,
-        input_error=input_error,
-        use_superjson=use_superjson,
-        wants_stream=wants_stream,
-    )
-
-
-def unwrap_input(raw: Any, use_superjson: bool, keep_undefined: bool) -> Any:
-    """The call's input as plain Python values (Dates as datetimes)."""
-    if raw is MISSING or not use_superjson:
-        return raw
-    try:
-        return superjson.decode(raw, keep_undefined)
-    except superjson.SuperjsonError as error:
-        raise TRPCError("BAD_REQUEST", f"Invalid superjson input: {error}") from None
+    calls = [Call(path, raw, use_superjson, is_batch, input_error) for path, raw in zip(paths, raw_inputs)]
+    return ParsedRequest(calls=calls, is_batch=is_batch, use_superjson=use_superjson, wants_stream=wants_stream)
