@@ -7,7 +7,7 @@ procedure:
 1. find it by path (and refuse a call of the wrong kind for the HTTP method);
 2. establish the caller (`app.auth.authenticate`), once per HTTP request;
 3. run the declaration's guards (`app.guards`): cross-site, role, key scope, plan feature;
-4. decode and validate the input (superjson, then the input type);
+4. decode and validate the input (superjson, then the input type; no NUL in any string);
 5. run the input-dependent guards;
 6. run the handler, wrapped in metering (`app.usage.metering`) when it is an AI operation.
 
@@ -129,6 +129,7 @@ def decode_input(procedure: Procedure, raw: Any, is_superjson: bool) -> Any:
             raw = superjson.decode(raw, free_form)
         except superjson.SuperjsonError as error:
             raise TRPCError("BAD_REQUEST", f"Invalid superjson input: {error}") from None
+    refuse_unstorable_text(raw)
     if free_form:
         return raw  # free-form input, passed through as decoded (MISSING stays undefined)
     if raw is MISSING or raw is None:
@@ -139,3 +140,47 @@ def decode_input(procedure: Procedure, raw: Any, is_superjson: bool) -> Any:
         raise TRPCError("BAD_REQUEST", f"Invalid input: {error}", data={"issue": str(error)}) from None
     except RecursionError:
         raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
+
+
+def refuse_unstorable_text(value: Any) -> None:
+    """No string of any input may hold a NUL: PostgreSQL text cannot store it. Checked once here
+    for every procedure, naming the field as msgspec names a field path. (Lone UTF-16 surrogates
+    cannot arrive: the JSON decoder and the query-string decoder refuse them as PARSE_ERROR.)"""
+    try:
+        _check_text(value)
+    except _NulFound as found:
+        issue = f"String contains a NUL character - at `{found.path()}`"
+        raise TRPCError("BAD_REQUEST", f"Invalid input: {issue}", data={"issue": issue}) from None
+    except RecursionError:
+        raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
+
+
+class _NulFound(Exception):
+    def __init__(self) -> None:
+        self.trail: list[str | int] = []  # innermost first, filled while unwinding
+
+    def path(self) -> str:
+        return "$" + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in reversed(self.trail))
+
+
+def _check_text(value: Any) -> None:
+    # The common inputs are small dicts of short strings: the type tests are ordered for them.
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _NulFound
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            try:
+                if isinstance(key, str) and "\x00" in key:
+                    raise _NulFound
+                _check_text(item)
+            except _NulFound as found:
+                found.trail.append(key)
+                raise
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            try:
+                _check_text(item)
+            except _NulFound as found:
+                found.trail.append(index)
+                raise
