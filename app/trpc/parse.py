@@ -50,7 +50,12 @@ _READ_PARAMETERS = ("batch=", "input=")
 def _form_decode(value: str) -> str:
     # Front ends poll the same queries with the same inputs (and every input-less superjson
     # query sends the same envelope), so recently seen encodings are worth remembering.
-    return unquote_plus(value, encoding="utf-8", errors="replace")
+    try:
+        if not value.isascii():  # raw bytes past ASCII, read as latin-1 above: the UTF-8 they hold
+            value = value.encode("latin-1").decode("utf-8")
+        return unquote_plus(value, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise TRPCError("PARSE_ERROR", "The query string is not valid UTF-8") from None
 
 
 def query_params(query_string: bytes) -> dict[str, str]:
@@ -64,7 +69,7 @@ def query_params(query_string: bytes) -> dict[str, str]:
     for part in query_string.decode("latin-1").split("&"):
         if part.startswith(_READ_PARAMETERS):
             name, _, value = part.partition("=")
-            if "%" in value or "+" in value:
+            if "%" in value or "+" in value or not value.isascii():
                 value = _form_decode(value)
             params[name] = value
     return params
@@ -81,6 +86,8 @@ def _decode_json(text: bytes | str) -> Any:
         return _json_decoder.decode(text)
     except msgspec.DecodeError as error:
         raise TRPCError("PARSE_ERROR", f"Input is not valid JSON: {error}") from None
+    except UnicodeDecodeError:
+        raise TRPCError("PARSE_ERROR", "Input is not valid UTF-8") from None
     except RecursionError:
         raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
 
