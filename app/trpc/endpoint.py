@@ -67,10 +67,7 @@ class TRPCEndpoint:
             # (Streams have sent their headers already; the server then just closes them.)
             debug = self._services().settings.debug
             trpc_error = as_trpc_error(error, debug)
-            body = _encode(error_envelope(error_shape(trpc_error, None, debug, error), True))
-            await send({"type": "http.response.start", "status": trpc_error.http_status,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": body})
+            await _send_json(send, trpc_error.http_status, error_envelope(error_shape(trpc_error, None, debug, error), True), {})
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         services = self._services()
@@ -391,6 +388,8 @@ async def _send_json(
 ) -> None:
     encoded = _encode(body)  # first, so an encoding failure can still become an error answer
     raw = _raw_headers(headers, "application/json")
+    # One body message with its length: no chunked framing for an answer that is complete.
+    raw.append((b"content-length", str(len(encoded)).encode()))
     for cookie in cookies or ():
         raw.append((b"set-cookie", _cookie_header(cookie)))
     await send({"type": "http.response.start", "status": status, "headers": raw})
