@@ -45,7 +45,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _encode = msgspec.json.Encoder().encode
-_SSE_PING_SECONDS = 15.0
 
 
 class ClientDisconnected(Exception):
@@ -262,7 +261,7 @@ async def _serve_subscription(exchange: _Exchange) -> None:
                     # A quiet spell sends pings; the pending step of the generator is kept, not
                     # cancelled, so the subscription goes on where it was.
                     step = asyncio.ensure_future(iterator.__anext__())
-                    while not (await asyncio.wait((step,), timeout=_SSE_PING_SECONDS))[0]:
+                    while not (await asyncio.wait((step,), timeout=settings.sse_ping_seconds))[0]:
                         await event("", "ping")
                     try:
                         item = step.result()
