@@ -7,6 +7,9 @@ Each test names the failure it guards against; they run against the session's li
 from __future__ import annotations
 
 import json
+import socket
+import time
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
@@ -123,3 +126,86 @@ def test_streamed_batches_stay_chunked(http):
         response.read()
     assert response.headers.get("transfer-encoding") == "chunked", response.headers
     assert "content-length" not in response.headers
+
+
+# ---- resource sinks: heartbeat bounds, streams per client, half-sent bodies ------------------
+
+
+def sse_event_names(lines: Iterator[str], until: str) -> list[str]:
+    """Event names (pings left out) read from a stream's lines, up to the first `until` event.
+    The caller keeps `lines`: dropping the iterator closes the connection."""
+    names: list[str] = []
+    name = "message"
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line == "":
+            if name != "ping":
+                names.append(name)
+                if name in (until, "serialized-error", "return"):
+                    return names
+            name = "message"
+    return names
+
+
+def heartbeat_url(count: int, interval_ms: int) -> str:
+    return f"/system.heartbeat?input={quote(json.dumps({'count': count, 'intervalMs': interval_ms}))}"
+
+
+@pytest.mark.parametrize("count, interval_ms", [(1, 10), (1, 999), (10_000, 1_000)])
+def test_heartbeat_refuses_a_fast_or_endless_stream(http, count, interval_ms):
+    with http.stream("GET", heartbeat_url(count, interval_ms), headers={"accept": "text/event-stream"}) as response:
+        body = response.read().decode()
+    assert "event: serialized-error" in body and "BAD_REQUEST" in body, body
+    assert '"n":' not in body, body
+
+
+def test_heartbeat_streams_per_client_address_are_capped(live_server):
+    headers = {"accept": "text/event-stream"}
+    with httpx.Client(base_url=f"{live_server.url}/api/trpc", timeout=30) as client:
+        open_streams = []
+        readers = []
+        try:
+            for _ in range(4):
+                stream = client.stream("GET", heartbeat_url(30, 1_000), headers=headers)
+                lines = stream.__enter__().iter_lines()
+                open_streams.append(stream)
+                readers.append(lines)
+                assert sse_event_names(lines, "message") == ["connected", "message"]
+            with client.stream("GET", heartbeat_url(30, 1_000), headers=headers) as fifth:
+                body = fifth.read().decode()
+            assert "event: serialized-error" in body and "TOO_MANY_REQUESTS" in body, body
+        finally:
+            for stream in open_streams:
+                stream.__exit__(None, None, None)
+    # Closing a stream frees its place (the server notices the disconnect within a moment).
+    deadline = time.monotonic() + 10
+    while True:
+        with httpx.Client(base_url=f"{live_server.url}/api/trpc", timeout=30) as client:
+            with client.stream("GET", heartbeat_url(1, 1_000), headers=headers) as again:
+                body = again.read().decode()
+        if '"n":1' in body or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert '"n":1' in body and "event: return" in body, body
+
+
+def test_half_sent_body_is_answered_408_and_closed(live_server):
+    """The test server's BODY_READ_TIMEOUT_SECONDS is 3: a body stuck halfway is not held forever."""
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        connection.sendall(
+            b"POST /api/trpc/wire.add HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            b"content-length: 100\r\n\r\n" + b'{"json":{"a":'
+        )
+        started = time.monotonic()
+        received = b""
+        while True:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break  # the server closed the connection
+            received += chunk
+        waited = time.monotonic() - started
+    assert received.startswith(b"HTTP/1.1 408"), received
+    assert b'"TIMEOUT"' in received, received
+    assert 2 < waited < 15, waited
