@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
+import asyncpg
 import httpx
 import pytest
 
@@ -209,3 +210,32 @@ def test_half_sent_body_is_answered_408_and_closed(live_server):
     assert received.startswith(b"HTTP/1.1 408"), received
     assert b'"TIMEOUT"' in received, received
     assert 2 < waited < 15, waited
+
+
+# ---- database outage: SERVICE_UNAVAILABLE with Retry-After, not 500 ---------------------------
+
+
+async def test_database_outage_answers_503_with_retry_after():
+    """A pool whose server is not listening (a closed port) stands for PostgreSQL being down;
+    the call goes through the real call path and the real envelope."""
+    from app.calls import Call, call_procedure
+    from app.config import Settings
+    from app.context import RequestInfo, ResponseEffects, Services
+    from app.registry import load_procedures
+    from app.trpc.envelopes import error_shape
+    from tests.support.servers import free_port
+
+    load_procedures()
+    pool = await asyncpg.create_pool(f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0, max_size=1)
+    try:
+        services = Services(settings=Settings(), pool=pool)
+        request = RequestInfo(method="POST", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True)
+        call = Call("auth.login", {"email": "someone@example.test", "password": "x"}, superjson=False, batched=False)
+        outcome = await call_procedure(services, request, ResponseEffects(), call)
+    finally:
+        await pool.close()
+    assert outcome.error is not None and outcome.error.code == "SERVICE_UNAVAILABLE", outcome.error
+    assert outcome.status == 503
+    assert outcome.error.headers.get("retry-after") == "1"
+    shape = error_shape(outcome.error, outcome.path, debug=False, cause=outcome.cause)
+    assert "127.0.0.1" not in json.dumps(shape) and "Errno" not in json.dumps(shape), shape
