@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.errors import TRPCError
+from app.roles import Role
 
 if TYPE_CHECKING:
     from app.context import Context
 
-Role = Literal["viewer", "agent", "admin"]
 Feature = Literal["basic", "full"]
 
 ROLE_RANK: dict[str, int] = {"viewer": 0, "agent": 1, "admin": 2}
