@@ -199,17 +199,13 @@ def test_fuzzed_inputs_never_answer_5xx_or_leak(admin, procedure):
 def minimal(info: mi.Type) -> Any:
     """A small valid value of the type, so that a bad string is the only thing wrong."""
     if isinstance(info, mi.Metadata):
-        if isinstance(info.type, mi.StrType) and info.min_length:
-            return "x" * info.min_length
-        if isinstance(info.type, (mi.IntType, mi.FloatType)) and info.ge is not None:
-            return info.ge
         return minimal(info.type)
     if isinstance(info, mi.StructType):
         return {field.encode_name: minimal(field.type) for field in info.fields if field.required}
     if isinstance(info, mi.StrType):
-        return "text"
+        return "x" * max(info.min_length or 0, 4)
     if isinstance(info, (mi.IntType, mi.FloatType)):
-        return 1
+        return info.ge if info.ge is not None else 1
     if isinstance(info, mi.UUIDType):
         return "00000000-0000-4000-8000-000000000000"
     if isinstance(info, mi.LiteralType):
