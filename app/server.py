@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from app import __version__
+from app.assist.triage import TriageWorker
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
@@ -49,9 +50,12 @@ def create_app(settings: Settings) -> Any:
         services.pool = await create_pool(settings.database_url, settings.database_pool_size)
         await build_engines(services)
         wire_services(services)
+        triage = services.extras["triage_worker"] = TriageWorker(services, suggest_assignee=None)
+        triage.start()
         try:
             yield
         finally:
+            await triage.stop()
             await services.pool.close()
 
     routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
