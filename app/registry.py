@@ -34,6 +34,7 @@ PROCEDURE_MODULES: tuple[str, ...] = (
     "procedures.api_keys",
     "procedures.org",
     "procedures.ai",
+    "procedures.feedback",
 )
 
 
