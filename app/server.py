@@ -24,7 +24,7 @@ from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
 from app.registry import load_procedures
 from app.trpc.endpoint import Receive, Scope, Send, TRPCEndpoint
-from app.wiring import build_engines, wire_services
+from app.wiring import build_engines
 
 log = logging.getLogger("app")
 TRPC_PREFIX = "/api/trpc"
@@ -52,7 +52,6 @@ def create_app(settings: Settings) -> Any:
         await apply_schema(settings.database_url)
         services.pool = await create_pool(settings.database_url, settings.database_pool_size)
         await build_engines(services)
-        wire_services(services)
         try:
             yield
         finally:
