@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Requests
     max_body_bytes: int = 1024 * 1024
     max_batch_size: int = 50
+    # A subscription quiet for this long sends a keep-alive ping, so proxies do not drop it.
+    sse_ping_seconds: float = 15.0
     allowed_origins: tuple[str, ...] = ()
     # Sessions
     session_idle_minutes: int = 60 * 12
@@ -59,6 +61,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ai_timeout_seconds: float = 30.0
     ai_num_retries: int = 2
     ai_rate_limit_per_minute: int = 100
+    # The models organizations and calls may pick; empty: the ones configured above plus the local engine.
+    ai_allowed_models: tuple[str, ...] = ()
     # Test support: extra procedure modules to register (comma-separated dotted names).
     extra_procedure_modules: tuple[str, ...] = ()
     database_pool_size: int = 10
@@ -145,6 +149,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("DEBUG", "debug", _boolean),
     ("MAX_BODY_BYTES", "max_body_bytes", _integer(1024, 1024 * 1024 * 1024)),
     ("MAX_BATCH_SIZE", "max_batch_size", _integer(1, 10_000)),
+    ("SSE_PING_SECONDS", "sse_ping_seconds", _number(0.05, 3600)),
     ("ALLOWED_ORIGINS", "allowed_origins", _origins),
     ("SESSION_IDLE_MINUTES", "session_idle_minutes", _integer(1, 60 * 24 * 365)),
     ("SESSION_LIFETIME_HOURS", "session_lifetime_hours", _integer(1, 24 * 365)),
@@ -162,6 +167,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("AI_TIMEOUT_SECONDS", "ai_timeout_seconds", _number(0.05, 600)),
     ("AI_NUM_RETRIES", "ai_num_retries", _integer(0, 10)),
     ("AI_RATE_LIMIT_PER_MINUTE", "ai_rate_limit_per_minute", _integer(1, 1_000_000)),
+    ("AI_ALLOWED_MODELS", "ai_allowed_models", _listing),
     ("EXTRA_PROCEDURE_MODULES", "extra_procedure_modules", _listing),
 )
 

@@ -3,7 +3,7 @@
 All state lives in PostgreSQL (rate_limit_windows, ai_usage_periods, token_usage), so every
 worker process and every host agrees; nothing here is counted in memory.
 
-How a metered call runs (`meter_call`, wired as `Services.meter`, wrapped by `app.calls.run_call`
+How a metered call runs (`meter_call`, called by `app.calls.call_procedure`
 around every procedure declared `metered` or `rate_limited`):
 
 1. One SQL statement (`admit_call`) counts the request in the caller's window (fixed windows on
