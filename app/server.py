@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Any:
         await apply_schema(settings.database_url)
         services.pool = await create_pool(settings.database_url, settings.database_pool_size)
         await build_engines(services)
-        triage = services.extras["triage_worker"] = TriageWorker(services, suggest_assignee=None)
+        triage = services.extras["triage_worker"] = TriageWorker(services)
         triage.start()
         try:
             yield

@@ -96,6 +96,22 @@ async def test_a_new_ticket_is_triaged_in_the_background_and_charged_once(
     assert (await asyncio.to_thread(client.query, "tickets.list", {"aiTriage": "none"}))["items"] == []
 
 
+async def test_a_confident_assignee_is_applied_when_the_organization_allows_it(
+    db: asyncpg.Pool, live_server: LiveServer
+) -> None:
+    org, _, client = await member_client(db, live_server)
+    expert = await create_user(db, org.id, role="agent", expertise=("login", "outage"))
+    await enable_triage(db, org.id, autoTriageApply=["priority", "tags", "assignee"], autoTriageAssigneeMinConfidence=0.0)
+    created = await asyncio.to_thread(
+        client.mutation, "tickets.create", {"subject": "Outage: nobody can log in", "description": URGENT}
+    )
+    ticket = await wait_for_triage(client, created["id"])
+    record = ticket["aiTriage"]
+    assert record["suggested"]["assignee"]["agentId"] == str(expert.id)
+    assert "assignee" in record["applied"] and ticket["assigneeId"] == str(expert.id)
+    assert await operations_counted(db, org.id) == 1  # analysis and assignee: one operation
+
+
 async def test_with_triage_off_nothing_is_queued_or_charged(db: asyncpg.Pool, live_server: LiveServer) -> None:
     org, _, client = await member_client(db, live_server)
     created = await asyncio.to_thread(
@@ -279,7 +295,7 @@ async def test_an_engine_failure_applies_and_charges_nothing_then_is_recorded(qu
 
     for attempt in range(1, triage.MAX_ATTEMPTS + 1):
         await quiet_db.execute("UPDATE triage_jobs SET not_before = now() WHERE org_id = $1", org_id)
-        assert await triage.triage_one(services, None)
+        assert await triage.triage_one(services)
         state = await ticket_state(quiet_db, org_id, ticket_id)
         assert (state["priority"], list(state["tags"]), state["charged"], state["ledger_rows"]) == ("normal", [], 0, 0)
         if attempt < triage.MAX_ATTEMPTS:
@@ -304,7 +320,7 @@ async def test_a_worker_stopped_mid_job_hands_it_back_and_it_is_charged_once(qui
         return await real_analyze(*args)
 
     local.analyze = slow_analyze  # type: ignore[method-assign]
-    worker = triage.TriageWorker(services, None)
+    worker = triage.TriageWorker(services)
     worker.start()
     await asyncio.wait_for(started.wait(), 10)
     leased = await quiet_db.fetchrow("SELECT attempts, not_before > now() AS leased FROM triage_jobs WHERE org_id = $1", org_id)
@@ -317,8 +333,8 @@ async def test_a_worker_stopped_mid_job_hands_it_back_and_it_is_charged_once(qui
 
     release.set()
     local.analyze = real_analyze  # type: ignore[method-assign]
-    assert await triage.triage_one(services, None)
-    assert not await triage.triage_one(services, None)  # nothing else due: no second run
+    assert await triage.triage_one(services)
+    assert not await triage.triage_one(services)  # nothing else due: no second run
     state = await ticket_state(quiet_db, org_id, ticket_id)
     assert (state["status"], state["jobs"], state["charged"]) == ("applied", 0, 1)
     assert state["priority"] in ("high", "urgent")

@@ -12,13 +12,13 @@ from uuid import UUID
 
 import msgspec
 
-from app.ai.interface import Candidate, RankedCandidate, TicketText, TokenUsage
+from app.ai.interface import Candidate, EngineSettings, RankedCandidate, TicketText, TokenUsage
 from app.ai.local.text import fold, words
 from app.ai.local.workers import run_cpu
 from app.assist.articles import scaled_cosine
 from app.assist.vector_search import SimilarTicket, nearest_tickets
 from app.assist.engines import chat_engine, ledger
-from app.assist.queries import Agent, assignable_agents
+from app.assist.queries import Agent, TicketForAI, assignable_agents
 from app.assist.tickets import org_settings, ticket_content, ticket_for_ai
 from app.assist.vectors import TextVector, content_vector, store_and_record, ticket_vector
 from app.context import Context
@@ -124,18 +124,13 @@ def _suggestion(
     )
 
 
-async def suggest_assignee(
-    ctx: Context, subject: str, description: str | dict, ticket_id: UUID | None
-) -> AssigneeSuggestion | None:
-    """The best agent for the text (of the ticket `ticket_id`, if given, whose stored vector and
-    tags are used when the text is the ticket's own); stores a fresh ticket vector with the ledger."""
+async def rank_agents(
+    ctx: Context, content: TicketText, ticket: TicketForAI | None, ticket_tags: list[str], settings: EngineSettings
+) -> tuple[AssigneeSuggestion | None, TextVector | None, list[TokenUsage]]:
+    """The best agent for `content`, the ticket's fresh vector to store (when its stored one was
+    missing or stale) and the usage to record: the shared core of ai.suggestAssignee and
+    auto-triage, which write the ledger in their own transactions."""
     caller = ctx.require_caller()
-    content = await ticket_content(subject, description)
-    ticket = await ticket_for_ai(ctx, ticket_id, with_messages=False) if ticket_id is not None else None
-    if ticket is not None:
-        settings, ticket_tags = ticket.settings.engine, ticket.tags
-    else:
-        settings, ticket_tags = (await org_settings(ctx))[0].engine, []
     agents = await assignable_agents(ctx.pool, caller.org_id)
     stored: TextVector | None = None
     if ticket is not None and (ticket.subject, ticket.description_text) == (content.subject, content.description):
@@ -144,12 +139,26 @@ async def suggest_assignee(
     async with ctx.pool.acquire() as connection:
         neighbours = await nearest_tickets(
             connection, caller.org_id, vector.model, vector.dimensions, vector.vector, ASSIGNEE_NEIGHBOURS,
-            exclude_ticket_id=ticket_id,
+            exclude_ticket_id=ticket.id if ticket is not None else None,
         )
     records = resolved_records(neighbours, {agent.id for agent in agents})
     candidates = await run_cpu(agent_candidates, agents, records, content, ticket_tags)
     result = await chat_engine(ctx, settings).rank(content, candidates, "agent", settings)
     usage: list[TokenUsage] = [*vector.usage, *ledger(result.usage, "rank", result.model)]
-    suggestion = _suggestion(result.value.ranked, agents, records, len(neighbours))
+    return _suggestion(result.value.ranked, agents, records, len(neighbours)), stored, usage
+
+
+async def suggest_assignee(
+    ctx: Context, subject: str, description: str | dict, ticket_id: UUID | None
+) -> AssigneeSuggestion | None:
+    """The best agent for the text (of the ticket `ticket_id`, if given, whose stored vector and
+    tags are used when the text is the ticket's own); stores a fresh ticket vector with the ledger."""
+    content = await ticket_content(subject, description)
+    ticket = await ticket_for_ai(ctx, ticket_id, with_messages=False) if ticket_id is not None else None
+    if ticket is not None:
+        settings, ticket_tags = ticket.settings.engine, ticket.tags
+    else:
+        settings, ticket_tags = (await org_settings(ctx))[0].engine, []
+    suggestion, stored, usage = await rank_agents(ctx, content, ticket, ticket_tags, settings)
     await store_and_record(ctx, stored, usage)
     return suggestion

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -33,9 +32,10 @@ import msgspec
 
 from app.ai.choose import choose_engine
 from app.ai.interface import AIError, Analysis, EngineSettings, TicketText, TokenUsage
+from app.assist.assignees import rank_agents
 from app.assist.queries import TicketForAI, load_ticket_for_ai
 from app.assist.settings import OrgAISettings
-from app.context import Caller, Services
+from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.usage.metering import admit_call, record_token_usage
 
@@ -201,11 +201,19 @@ class Proposal(msgspec.Struct, frozen=True, kw_only=True):
     model: str
 
 
-# Suggests an assignee for a ticket: (services, caller, ticket, engine settings) -> the best agent
-# and the token usage it cost. Supplied by the ai.suggestAssignee service so both rank alike.
-AssigneeSuggester = Callable[
-    [Services, Caller, TicketForAI, EngineSettings], Awaitable[tuple[TriageAssignee | None, list[TokenUsage]]]
-]
+# Triage runs outside any request; the services it shares with the procedures take a Context.
+_NO_REQUEST = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
+
+
+async def _suggest_assignee(
+    services: Services, caller: Caller, ticket: TicketForAI, settings: EngineSettings
+) -> tuple[TriageAssignee | None, list[TokenUsage]]:
+    """The agent ai.suggestAssignee would suggest, ranked the same way."""
+    context = Context(services=services, request=_NO_REQUEST, path="triage", effects=ResponseEffects(), caller=caller)
+    suggestion, _, usage = await rank_agents(context, ticket.text(), ticket, ticket.tags, settings)
+    if suggestion is None:
+        return None, usage
+    return TriageAssignee(agentId=suggestion.agentId, agentName=suggestion.agentName, confidence=suggestion.confidence), usage
 
 
 def _triage_caller(org_id: UUID, plan: str, ai_features: Any) -> Caller:
@@ -221,12 +229,7 @@ def _merged_tags(current: list[str], suggested: list[str]) -> list[str]:
     return list(dict.fromkeys([*current, *suggested]))[:MAX_TAGS]
 
 
-async def _propose(
-    services: Services,
-    caller: Caller,
-    ticket: TicketForAI,
-    suggest_assignee: AssigneeSuggester | None,
-) -> Proposal:
+async def _propose(services: Services, caller: Caller, ticket: TicketForAI) -> Proposal:
     settings: OrgAISettings = ticket.settings
     assert services.local_engine is not None
     engine = choose_engine(settings.engine, services.local_engine, services.hosted_engine)
@@ -235,8 +238,8 @@ async def _propose(
     usage = list(result.usage)
     assignee = None
     # Suggesting an assignee is part of full AI assist (the business plan).
-    if suggest_assignee is not None and caller.ai_features == "full":
-        assignee, assignee_usage = await suggest_assignee(services, caller, ticket, settings.engine)
+    if caller.ai_features == "full":
+        assignee, assignee_usage = await _suggest_assignee(services, caller, ticket, settings.engine)
         usage.extend(assignee_usage)
     return Proposal(analysis=result.value, assignee=assignee, usage=usage, model=result.model)
 
@@ -324,9 +327,7 @@ async def _give_up_or_retry(connection: asyncpg.Connection, lease: Lease) -> Non
     await connection.execute(_RETRY_SQL, lease.org_id, lease.ticket_id, lease.attempts, float(backoff))
 
 
-async def triage_one(
-    services: Services, suggest_assignee: AssigneeSuggester | None, held: list[Lease] | None = None
-) -> bool:
+async def triage_one(services: Services, held: list[Lease] | None = None) -> bool:
     """Lease one due job and triage its ticket; False when no job was due. The lease in hand is
     kept in `held` while the job runs, so a worker that is stopped can hand it back."""
     assert services.pool is not None and services.local_engine is not None
@@ -361,7 +362,7 @@ async def triage_one(
                     await connection.execute(_RECORD_SQL, lease.org_id, lease.ticket_id, _encoded(record))
             return True
     try:
-        proposal = await _propose(services, caller, ticket, suggest_assignee)
+        proposal = await _propose(services, caller, ticket)
     except AIError as error:
         log.warning("auto-triage of ticket %s failed (attempt %d): %s", lease.ticket_id, lease.attempts, error)
         async with services.pool.acquire() as connection:
@@ -380,9 +381,8 @@ async def triage_one(
 class TriageWorker:
     """Runs due triage jobs in the background of a serving process until stopped."""
 
-    def __init__(self, services: Services, suggest_assignee: AssigneeSuggester | None) -> None:
+    def __init__(self, services: Services) -> None:
         self._services = services
-        self._suggest_assignee = suggest_assignee
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._held: list[Lease] = []
@@ -407,7 +407,7 @@ class TriageWorker:
     async def _run(self) -> None:
         while True:
             try:
-                worked = await triage_one(self._services, self._suggest_assignee, self._held)
+                worked = await triage_one(self._services, self._held)
                 self._held.clear()
             except asyncio.CancelledError:
                 await self._hand_back_leases()
