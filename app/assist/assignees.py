@@ -20,7 +20,8 @@ from app.assist.vector_search import SimilarTicket, nearest_tickets
 from app.assist.engines import chat_engine, ledger
 from app.assist.queries import Agent, TicketForAI, assignable_agents
 from app.assist.tickets import org_settings, ticket_content, ticket_for_ai
-from app.assist.vectors import TextVector, content_vector, store_and_record, ticket_vector
+from app.assist.feedback import Suggested
+from app.assist.vectors import TextVector, content_vector, store_and_record_answer, ticket_vector
 from app.context import Context
 
 # An agent's record on similar tickets: the nearest tickets of the organization looked at, and how
@@ -124,12 +125,19 @@ def _suggestion(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RankedAgents:
+    best: AssigneeSuggestion | None
+    to_store: TextVector | None  # the ticket's fresh vector, when its stored one was missing or stale
+    usage: list[TokenUsage]
+    model: str  # the model that ranked
+
+
 async def rank_agents(
     ctx: Context, content: TicketText, ticket: TicketForAI | None, ticket_tags: list[str], settings: EngineSettings
-) -> tuple[AssigneeSuggestion | None, TextVector | None, list[TokenUsage]]:
-    """The best agent for `content`, the ticket's fresh vector to store (when its stored one was
-    missing or stale) and the usage to record: the shared core of ai.suggestAssignee and
-    auto-triage, which write the ledger in their own transactions."""
+) -> RankedAgents:
+    """The best agent for `content`, with what to store and record: the shared core of
+    ai.suggestAssignee and auto-triage, which write the ledger in their own transactions."""
     caller = ctx.require_caller()
     agents = await assignable_agents(ctx.pool, caller.org_id)
     stored: TextVector | None = None
@@ -145,20 +153,21 @@ async def rank_agents(
     candidates = await run_cpu(agent_candidates, agents, records, content, ticket_tags)
     result = await chat_engine(ctx, settings).rank(content, candidates, "agent", settings)
     usage: list[TokenUsage] = [*vector.usage, *ledger(result.usage, "rank", result.model)]
-    return _suggestion(result.value.ranked, agents, records, len(neighbours)), stored, usage
+    return RankedAgents(_suggestion(result.value.ranked, agents, records, len(neighbours)), stored, usage, result.model)
 
 
 async def suggest_assignee(
     ctx: Context, subject: str, description: str | dict, ticket_id: UUID | None
-) -> AssigneeSuggestion | None:
+) -> tuple[AssigneeSuggestion | None, UUID]:
     """The best agent for the text (of the ticket `ticket_id`, if given, whose stored vector and
-    tags are used when the text is the ticket's own); stores a fresh ticket vector with the ledger."""
+    tags are used when the text is the ticket's own) and the answer's suggestion id; stores a
+    fresh ticket vector with the ledger."""
     content = await ticket_content(subject, description)
     ticket = await ticket_for_ai(ctx, ticket_id, with_messages=False) if ticket_id is not None else None
     if ticket is not None:
         settings, ticket_tags = ticket.settings.engine, ticket.tags
     else:
         settings, ticket_tags = (await org_settings(ctx))[0].engine, []
-    suggestion, stored, usage = await rank_agents(ctx, content, ticket, ticket_tags, settings)
-    await store_and_record(ctx, stored, usage)
-    return suggestion
+    ranked = await rank_agents(ctx, content, ticket, ticket_tags, settings)
+    suggested = Suggested("suggestAssignee", ranked.model, ticket_id)
+    return ranked.best, await store_and_record_answer(ctx, ranked.to_store, ranked.usage, suggested)

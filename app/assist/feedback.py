@@ -14,16 +14,36 @@ turned `keepFeedbackText` on; otherwise it is dropped before it reaches the data
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from app.ai.interface import TokenUsage
 from app.context import Caller
+from app.usage.metering import record_token_usage
 
 Verdict = Literal["accepted", "edited", "rejected"]
 FeedbackGroupBy = Literal["operation", "model", "day"]
+
+
+class Suggested(NamedTuple):
+    """An answer a person can act on: the procedure that made it, the model that answered, and
+    the ticket it is about (None for free text)."""
+
+    operation: str
+    model: str
+    ticket_id: UUID | None = None
+
+
+async def record_answer(
+    connection: asyncpg.Connection, caller: Caller, usage: list[TokenUsage], suggested: Suggested
+) -> UUID:
+    """The answer's token-ledger rows and its suggestion, on the caller's transaction; the id the
+    answer carries as `suggestionId`."""
+    await record_token_usage(connection, caller, usage)
+    return await record_suggestion(connection, caller, *suggested)
 
 
 async def record_suggestion(

@@ -210,10 +210,11 @@ async def _suggest_assignee(
 ) -> tuple[TriageAssignee | None, list[TokenUsage]]:
     """The agent ai.suggestAssignee would suggest, ranked the same way."""
     context = Context(services=services, request=_NO_REQUEST, path="triage", effects=ResponseEffects(), caller=caller)
-    suggestion, _, usage = await rank_agents(context, ticket.text(), ticket, ticket.tags, settings)
-    if suggestion is None:
-        return None, usage
-    return TriageAssignee(agentId=suggestion.agentId, agentName=suggestion.agentName, confidence=suggestion.confidence), usage
+    ranked = await rank_agents(context, ticket.text(), ticket, ticket.tags, settings)
+    best = ranked.best
+    if best is None:
+        return None, ranked.usage
+    return TriageAssignee(agentId=best.agentId, agentName=best.agentName, confidence=best.confidence), ranked.usage
 
 
 def _triage_caller(org_id: UUID, plan: str, ai_features: Any) -> Caller:
