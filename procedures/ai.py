@@ -14,7 +14,6 @@ and similar tickets have a module each under `app/assist/`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -330,21 +329,11 @@ async def find_similar_tickets(ctx: Context, input: FindSimilarInput) -> Similar
 # ---- usage --------------------------------------------------------------------------------------
 
 
-def _usage_bound(value: Any, field: str, *, end: bool) -> datetime | None:
-    if value is not None and not isinstance(value, (str, datetime, date)):
-        raise TRPCError(
-            "BAD_REQUEST",
-            f"Invalid input: Expected an ISO date or date-time - at `$.{field}`",
-            data={"issue": f"Expected an ISO date or date-time - at `$.{field}`"},
-        )
-    return parse_usage_bound(value, field=field, end=end)
-
-
 @procedure("ai.getTokenUsage", "query", scope="ticket:read")
 async def get_token_usage(ctx: Context, input: TokenUsageInput) -> TokenUsageReport:
     caller = ctx.require_caller()
-    start = _usage_bound(input.startDate, "startDate", end=False)
-    end = _usage_bound(input.endDate, "endDate", end=True)
+    start = parse_usage_bound(input.startDate, field="startDate", end=False)
+    end = parse_usage_bound(input.endDate, field="endDate", end=True)
     return await token_usage_report(ctx.pool, caller.org_id, start, end, input.groupBy)
 
 

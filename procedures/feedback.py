@@ -6,8 +6,7 @@ running a model: neither procedure is metered.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -30,8 +29,8 @@ class FeedbackInput(msgspec.Struct, frozen=True):
 
 class FeedbackStatsInput(msgspec.Struct, frozen=True):
     # ISO dates or date-times, or Dates; a date alone as endDate includes that whole day.
-    startDate: str | datetime | None = None
-    endDate: str | datetime | None = None
+    startDate: Any = None
+    endDate: Any = None
     groupBy: FeedbackGroupBy | None = None
 
 
