@@ -37,6 +37,7 @@ PROCEDURE_MODULES: tuple[str, ...] = (
     "procedures.api_keys",
     "procedures.org",
     "procedures.ai",
+    "procedures.feedback",
 )
 
 
