@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.assist.models import require_allowed_choices
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
@@ -147,8 +148,18 @@ async def get_org(ctx: Context) -> Organization:
 @procedure("org.update", "mutation", role="admin", scope="admin")
 async def update_org(ctx: Context, input: UpdateOrgInput) -> Organization:
     caller = ctx.require_caller()
-    if input.aiSettings is not msgspec.UNSET and input.aiSettings.intentTaxonomy is not msgspec.UNSET:
-        _check_taxonomy(input.aiSettings.intentTaxonomy)
+    if input.aiSettings is not msgspec.UNSET:
+        change = input.aiSettings
+        if change.intentTaxonomy is not msgspec.UNSET:
+            _check_taxonomy(change.intentTaxonomy)
+        # Only the deployment's allowed models: a model name is where the server sends prompts.
+        require_allowed_choices(
+            ctx.settings,
+            model=change.model or None,
+            fallback_models=change.fallbackModels or None,
+            embedding_model=change.embeddingModel or None,
+            path="aiSettings",
+        )
     async with ctx.pool.acquire() as connection, connection.transaction():
         # Read and write under a row lock: two admins changing different settings at once both win.
         stored = await connection.fetchval(

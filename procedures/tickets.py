@@ -27,7 +27,8 @@ from app.helpdesk.validation import (
     required_text,
 )
 from app.registry import procedure
-from app.helpdesk.tiptap import plain_text
+from app.helpdesk.tiptap import Description
+from app.helpdesk.tiptap import description_text as checked_description_text
 
 log = logging.getLogger("app.tickets")
 
@@ -38,11 +39,8 @@ MessageAuthor = Literal["customer", "agent"]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=50)]
 Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-# As sent: plain text, or a TipTap (ProseMirror) JSON document.
-Description = str | dict[str, Any]
 EscalationReason = Annotated[str, msgspec.Meta(max_length=2000)]
 
-MAX_DESCRIPTION_CHARS = 100_000
 MAX_TRAITS_BYTES = 16_384
 
 
@@ -212,13 +210,6 @@ def message_from_row(row: asyncpg.Record) -> Message:
 # ---- input helpers ---------------------------------------------------------------------------
 
 
-def _description_text(description: Description, path: str = "description") -> str:
-    text = plain_text(description).strip()
-    if len(text) > MAX_DESCRIPTION_CHARS:
-        raise invalid(path, f"Expected text of at most {MAX_DESCRIPTION_CHARS} characters")
-    return text
-
-
 def _as_utc(moment: datetime | None) -> datetime | None:
     """A time without a zone is taken as UTC (superjson Dates always carry one)."""
     if moment is not None and moment.tzinfo is None:
@@ -282,7 +273,7 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
     caller = ctx.require_caller()
     ensure_input_storable(input)
     subject = required_text(input.subject, "subject")
-    description_text = _description_text(input.description)
+    description_text = checked_description_text(input.description)
     tags = normalized_tags(input.tags)
     customer_input = input.customer
     if customer_input is not None and customer_input.traits is not None:
@@ -330,7 +321,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
         changes["subject"] = required_text(input.subject, "subject")
     if input.description is not msgspec.UNSET:
         changes["description"] = msgspec.json.encode(input.description).decode()
-        changes["description_text"] = _description_text(input.description)
+        changes["description_text"] = checked_description_text(input.description)
     if input.status is not msgspec.UNSET:
         changes["status"] = input.status
     if input.priority is not msgspec.UNSET:

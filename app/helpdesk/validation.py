@@ -80,10 +80,15 @@ def optional_text(value: str | None) -> str | None:
     return stripped or None
 
 
-def normalized_tag(tag: str, path: str) -> str:
+def tag_form(tag: str) -> str:
     """A tag trimmed, inner whitespace collapsed and lower-cased: "Billing" and "billing " are
-    one tag, so filters and AI suggestions match them."""
-    cleaned = " ".join(tag.split()).lower()
+    one tag, so filters and AI suggestions match them. Blank stays blank."""
+    return " ".join(tag.split()).lower()
+
+
+def normalized_tag(tag: str, path: str) -> str:
+    """tag_form, refusing a tag that is blank (BAD_REQUEST at `path`)."""
+    cleaned = tag_form(tag)
     if not cleaned:
         raise invalid(path, "Expected non-blank text")
     return cleaned

@@ -232,9 +232,13 @@ export interface Classification {
 export interface ClassifyInput {
   /** (1 to 500 characters) */
   subject: string;
-  /** (default "") */
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   * (default "")
+   */
   description?: string | TipTapDocument | undefined;
-  /** (1 to 200 characters) */
+  /** One of the server's AI_ALLOWED_MODELS */
   model?: string | null | undefined;
   /** (1 to 20000 characters) */
   systemPrompt?: string | null | undefined;
@@ -261,6 +265,10 @@ export interface CreateKeyInput {
 export interface CreateTicketInput {
   /** (1 to 500 characters) */
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   /** (default "open") */
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
@@ -414,7 +422,7 @@ export interface Me {
   user: Member | null;
   organization: OrganizationSummary;
   plan: Plan;
-  usage: Usage;
+  usage: UsageSummary;
 }
 
 export interface Member {
@@ -440,6 +448,28 @@ export interface Message {
   createdAt: Date;
 }
 
+export interface ModelGroup {
+  /** Which shape this is. */
+  kind: "modelGroup";
+  operations: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number | null;
+  model: string;
+}
+
+export interface OperationGroup {
+  /** Which shape this is. */
+  kind: "operationGroup";
+  operations: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number | null;
+  operation: string;
+}
+
 export interface Organization {
   /** (a UUID) */
   id: string;
@@ -460,6 +490,18 @@ export interface OrganizationSummary {
   name: string;
   slug: string;
   plan: string;
+}
+
+export interface PeriodGroup {
+  /** Which shape this is. */
+  kind: "periodGroup";
+  operations: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number | null;
+  /** The bucket's start, a Date (through superjson): UTC midnight of the day, of the week's Monday (ISO weeks) or of the month's first day. */
+  period: Date;
 }
 
 export interface Plan {
@@ -562,13 +604,17 @@ export interface Status {
 export interface SuggestAssigneeInput {
   /** (1 to 500 characters) */
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   /** (a UUID) */
   ticketId?: string | null | undefined;
 }
 
 export interface SuggestReplyResult {
-  /** the first draft, in the organization's preferred tone (seed 000's shape) */
+  /** the first draft, in the organization's preferred tone */
   suggestion: string;
   suggestions: ReplyDraft[];
 }
@@ -586,7 +632,7 @@ export interface TestPromptsInput {
   tag?: string | null | undefined;
   /** (1 ≤ value ≤ 50; default 10) */
   limit?: number | undefined;
-  /** (1 to 200 characters) */
+  /** One of the server's AI_ALLOWED_MODELS */
   model?: string | null | undefined;
   /** (1 to 20000 characters) */
   systemPrompt?: string | null | undefined;
@@ -606,6 +652,10 @@ export interface Ticket {
   id: string;
   number: number;
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   descriptionText: string;
   status: "open" | "pending" | "on_hold" | "resolved" | "closed";
@@ -626,6 +676,10 @@ export interface Ticket {
 export interface TicketContentInput {
   /** (1 to 500 characters) */
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
 }
 
@@ -640,6 +694,10 @@ export interface TicketWithMessages {
   id: string;
   number: number;
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   descriptionText: string;
   status: "open" | "pending" | "on_hold" | "resolved" | "closed";
@@ -677,7 +735,7 @@ export interface TokenUsageInput {
 
 export interface TokenUsageReport {
   /** all records, or all groups (with groupBy) */
-  usage: Array<UsageRecord | UsageGroup>;
+  usage: Array<UsageRecord | OperationGroup | ModelGroup | PeriodGroup>;
   totals: UsageTotals;
 }
 
@@ -712,6 +770,10 @@ export interface UpdateTicketInput {
   id: string;
   /** (1 to 500 characters) */
   subject?: string | undefined;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description?: string | TipTapDocument | undefined;
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
   priority?: "low" | "normal" | "high" | "urgent" | undefined;
@@ -740,28 +802,6 @@ export interface UpdateUserInput {
   active?: boolean | undefined;
 }
 
-export interface Usage {
-  used: number;
-  /** null: unlimited */
-  limit: number | null;
-  resetsAt: Date;
-}
-
-/** The ledger rows of one day, week, month, operation or model. */
-export interface UsageGroup {
-  /** Which shape this is. */
-  kind: "group";
-  /** "2024-01-15" (day; week: its Monday), "2024-01" (month), or the operation or model */
-  group: string;
-  /** ledger rows (model calls) in the group */
-  operations: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  /** null when no call in the group has a known cost */
-  costUsd: number | null;
-}
-
 /** One ledger row: one model or embedding call. */
 export interface UsageRecord {
   /** Which shape this is. */
@@ -777,6 +817,14 @@ export interface UsageRecord {
   /** (a UUID) */
   userId: string | null;
   createdAt: Date;
+}
+
+/** The current billing period's quota, as `auth.me` shows it. */
+export interface UsageSummary {
+  used: number;
+  /** null: unlimited */
+  limit: number | null;
+  resetsAt: Date;
 }
 
 export interface UsageTotals {
@@ -915,8 +963,7 @@ export type AppRouter = TRPCBuiltRouter<
       summarizeTicket: TRPCMutationProcedure<{ input: AiTicketIdInput; output: SummaryOutput; meta: object }>;
       /**
        * Classify the organization's own tickets carrying `tag` with a candidate model and prompt.
-       * One AI operation for the whole batch. A ticket whose classification fails reports its error
-       * and the others go on; if every one fails, the operation failed and is not charged.
+       * One AI operation for the whole batch; a ticket whose classification fails reports its error.
        *
        * mutation; role admin or above, API-key scope ai:run; plan feature full; metered: one AI operation.
        *
