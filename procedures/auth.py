@@ -15,6 +15,7 @@ from app.context import Context
 from app.errors import TRPCError
 from app.usage.report import UsageSummary, usage_summary
 from app.registry import procedure
+from procedures.common import Success
 
 # Login accepts whatever was once a valid password (no minimum); only new passwords get rules.
 AnyPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
@@ -39,10 +40,6 @@ class LoginInput(msgspec.Struct, frozen=True):
 class SignedIn(msgspec.Struct, frozen=True):
     user: Member
     organization: OrganizationSummary
-
-
-class Success(msgspec.Struct, frozen=True):
-    success: Literal[True] = True
 
 
 class Plan(msgspec.Struct, frozen=True):

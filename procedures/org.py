@@ -1,5 +1,5 @@
 """org.*: the organization's name and its AI settings. The plan is not here: plans change by the
-operator (`python -m scripts.set_plan`), because a plan is what the organization pays for."""
+operator (the set_plan command, see the README), because a plan is what the organization pays for."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class AiSettings(msgspec.Struct, frozen=True):
     fallbackModels: Annotated[list[ModelName], msgspec.Meta(max_length=5)] = []
     embeddingModel: ModelName | None = None
     systemPrompts: dict[PromptOperation, SystemPrompt] = {}
-    # Empty: the default taxonomy (seed 003's five cancellation intents).
+    # Empty: the default taxonomy (five cancellation intents).
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] = []
     autoTriage: bool = False
     redactPii: bool = True

@@ -1,4 +1,4 @@
-"""tickets.*: the helpdesk's tickets and their conversations (seed 002, as procedures).
+"""tickets.*: the helpdesk's tickets and their conversations.
 
 Viewers read (key scope ticket:read); agents and admins write (ticket:write). A ticket of another
 organization answers NOT_FOUND exactly like an id that does not exist.
@@ -6,7 +6,6 @@ organization answers NOT_FOUND exactly like an id that does not exist.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -15,6 +14,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.context import Context
 from app.errors import not_found
 from app.helpdesk import customers, messages, tickets
@@ -29,6 +29,7 @@ from app.helpdesk.validation import (
 from app.registry import procedure
 from app.helpdesk.tiptap import Description
 from app.helpdesk.tiptap import description_text as checked_description_text
+from procedures.common import Success
 
 log = logging.getLogger("app.tickets")
 
@@ -91,10 +92,6 @@ class TicketList(msgspec.Struct, frozen=True, rename="camel"):
     items: list[Ticket]
     total: int
     total_exact: bool
-
-
-class Success(msgspec.Struct, frozen=True):
-    success: bool = True
 
 
 class UnreadCount(msgspec.Struct, frozen=True):
@@ -217,18 +214,10 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-async def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
-    """Ask for the ticket's embedding to be (re)computed, when the embedding service exists."""
+def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
+    """Ask for the ticket's embedding to be recomputed in the background."""
     try:
-        from app.assist.embedding_refresh import schedule_ticket_embedding
-    except ModuleNotFoundError as error:
-        if error.name != "app.assist.embedding_refresh":
-            raise
-        return
-    try:
-        scheduled = schedule_ticket_embedding(ctx, org_id, ticket_id)
-        if inspect.isawaitable(scheduled):
-            await scheduled
+        schedule_ticket_embedding(ctx, org_id, ticket_id)
     except Exception:
         # The ticket is already saved: failing the request now would make the client retry and
         # create it twice. A missing embedding is recomputed on demand by ai.findSimilarTickets.
@@ -308,7 +297,7 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
             sla_due_at=_as_utc(input.sla_due_at),
         )
     ticket = ticket_from_row(row)
-    await _schedule_embedding(ctx, caller.org_id, ticket.id)
+    _schedule_embedding(ctx, caller.org_id, ticket.id)
     return ticket
 
 
@@ -351,7 +340,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     if row is None:
         raise not_found("Ticket")
     if "subject" in changes or "description" in changes:
-        await _schedule_embedding(ctx, caller.org_id, input.id)
+        _schedule_embedding(ctx, caller.org_id, input.id)
     return ticket_from_row(row)
 
 

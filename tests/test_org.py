@@ -12,7 +12,7 @@ import pytest
 from app.assist.settings import settings_from_json
 from tests.support.factories import create_api_key, create_org, member_client
 from tests.support.servers import ROOT, start_app
-from tests.support.trpc import TRPCClient, TRPCClientError
+from tests.support.trpc import TRPCClient, TRPCClientError, error_of
 
 DEFAULT_AI_SETTINGS = {
     "model": None,
@@ -25,12 +25,6 @@ DEFAULT_AI_SETTINGS = {
     "replyTone": "friendly",
     "language": None,
 }
-
-
-def error_of(call: object, *args: object, **kwargs: object) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    return caught.value
 
 
 async def stored_org(db, org_id) -> tuple:

@@ -16,7 +16,7 @@ from app.ai.interface import Candidate, EngineSettings, Ranking, TicketText
 from app.ai.local.rank import key_terms
 from app.ai.local.workers import run_cpu
 from app.assist import embedding_refresh
-from app.assist.embeddings_store import ArticleCandidate, published_article_candidates
+from app.assist.vector_search import ArticleCandidate, published_article_candidates
 from app.assist.vectors import TextVector
 from app.context import Context
 

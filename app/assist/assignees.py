@@ -16,7 +16,7 @@ from app.ai.interface import Candidate, RankedCandidate, TicketText, TokenUsage
 from app.ai.local.text import fold, words
 from app.ai.local.workers import run_cpu
 from app.assist.articles import scaled_cosine
-from app.assist.embeddings_store import SimilarTicket, nearest_tickets
+from app.assist.vector_search import SimilarTicket, nearest_tickets
 from app.assist.engines import chat_engine, ledger
 from app.assist.queries import Agent, assignable_agents
 from app.assist.tickets import org_settings, ticket_content, ticket_for_ai

@@ -11,7 +11,7 @@ from app.ai.local.rank import key_terms
 from app.ai.local.workers import run_cpu
 from app.assist import embedding_refresh
 from app.assist.assignees import RESOLVED
-from app.assist.embeddings_store import SimilarTicket, ensure_model_index, nearest_tickets
+from app.assist.vector_search import SimilarTicket, ensure_model_index, nearest_tickets
 from app.assist.engines import embedding_engine, ledger
 from app.assist.queries import TicketForAI
 from app.assist.tickets import ticket_for_ai

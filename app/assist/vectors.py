@@ -10,13 +10,8 @@ import asyncpg
 import numpy as np
 
 from app.ai.interface import AIError, AIResult, EngineSettings, TicketText, TokenUsage
-from app.assist.embeddings_store import (
-    EmbeddingRow,
-    content_hash,
-    ensure_model_index,
-    ticket_embedding_text,
-    upsert_ticket_embeddings,
-)
+from app.assist.embeddings_store import EmbeddingRow, content_hash, ticket_embedding_text, upsert_ticket_embeddings
+from app.assist.vector_search import ensure_model_index
 from app.assist.engines import embedding_engine
 from app.assist.queries import TicketForAI
 from app.context import Context

@@ -91,7 +91,7 @@ export interface AiSettings {
   embeddingModel: string | null;
   systemPrompts: Record<string, string>;
   /**
-   * Empty: the default taxonomy (seed 003's five cancellation intents).
+   * Empty: the default taxonomy (five cancellation intents).
    * (at most 100 items)
    */
   intentTaxonomy: Intent[];
@@ -143,10 +143,6 @@ export interface ApiKey {
   revokedAt: Date | null;
 }
 
-export interface ApiKeysSuccess {
-  success: true;
-}
-
 export interface Article {
   /** (a UUID) */
   id: string;
@@ -187,10 +183,6 @@ export interface ArticleSuggestions {
   suggestions: ArticleSuggestion[];
 }
 
-export interface ArticlesSuccess {
-  success: boolean;
-}
-
 export interface AssigneeOutput {
   suggestion: AssigneeSuggestion | null;
 }
@@ -201,10 +193,6 @@ export interface AssigneeSuggestion {
   agentName: string;
   confidence: number;
   reasoning: string;
-}
-
-export interface AuthSuccess {
-  success: true;
 }
 
 export interface AutoTagResult {
@@ -601,6 +589,11 @@ export interface Status {
   debug: boolean;
 }
 
+/** A mutation that has nothing else to say: `{"success": true}`. */
+export interface Success {
+  success: true;
+}
+
 export interface SuggestAssigneeInput {
   /** (1 to 500 characters) */
   subject: string;
@@ -714,10 +707,6 @@ export interface TicketWithMessages {
   createdAt: Date;
   updatedAt: Date;
   messages: Message[];
-}
-
-export interface TicketsSuccess {
-  success: boolean;
 }
 
 export interface TicketsTicketIdInput {
@@ -995,7 +984,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#apikeysrevoke
        */
-      revoke: TRPCMutationProcedure<{ input: KeyIdInput; output: ApiKeysSuccess; meta: object }>;
+      revoke: TRPCMutationProcedure<{ input: KeyIdInput; output: Success; meta: object }>;
     };
     articles: {
       /**
@@ -1013,7 +1002,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#articlesdelete
        */
-      delete: TRPCMutationProcedure<{ input: ArticleIdInput; output: ArticlesSuccess; meta: object }>;
+      delete: TRPCMutationProcedure<{ input: ArticleIdInput; output: Success; meta: object }>;
       /**
        * One knowledge-base article.
        *
@@ -1047,7 +1036,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#authchangepassword
        */
-      changePassword: TRPCMutationProcedure<{ input: ChangePasswordInput; output: AuthSuccess; meta: object }>;
+      changePassword: TRPCMutationProcedure<{ input: ChangePasswordInput; output: Success; meta: object }>;
       /**
        * Sign in with email and password. Sets the signed, HttpOnly session cookie and answers the
        * member and their organization. Repeated failures are throttled.
@@ -1064,7 +1053,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#authlogout
        */
-      logout: TRPCMutationProcedure<{ input: void; output: AuthSuccess; meta: object }>;
+      logout: TRPCMutationProcedure<{ input: void; output: Success; meta: object }>;
       /**
        * The caller (null for an API key), their organization, its plan, and this billing period's AI
        * operations used, the limit (null: unlimited) and when the period resets.
@@ -1139,7 +1128,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#ticketsdelete
        */
-      delete: TRPCMutationProcedure<{ input: TicketsTicketIdInput; output: TicketsSuccess; meta: object }>;
+      delete: TRPCMutationProcedure<{ input: TicketsTicketIdInput; output: Success; meta: object }>;
       /**
        * One ticket with its customer and its messages, oldest first. Marks the ticket read for the
        * team.
