@@ -46,9 +46,11 @@ class Notes:
     descriptions: list[str] = field(default_factory=list)
     constraints: list[str] = field(default_factory=list)
 
-    def add_meta(self, meta: msgspec.Meta, annotated: Any = str) -> None:
+    def add_meta(self, meta: msgspec.Meta, annotated: Any = str, *, union_member: bool = False) -> None:
         if meta.description:
             self.descriptions.append(meta.description)
+            if union_member:
+                return  # a member's own description says what its limits are about; a bare one would not
         self.constraints.extend(constraint_texts(meta, length_unit(annotated)))
 
 
@@ -120,10 +122,12 @@ def _flatten_union(annotation: Any, notes: Notes | None) -> list[Any]:
             inner, *metadata = typing.get_args(member)
             for meta in metadata:
                 if isinstance(meta, msgspec.Meta) and notes is not None:
-                    notes.add_meta(meta, inner)
+                    notes.add_meta(meta, inner, union_member=True)
             if typing.get_origin(inner) in (typing.Union, types.UnionType):
                 members.extend(_flatten_union(inner, notes))
-                continue
+            else:
+                members.append(inner)  # its Meta is noted above, once
+            continue
         if typing.get_origin(member) in (typing.Union, types.UnionType):
             members.extend(_flatten_union(member, notes))
         else:

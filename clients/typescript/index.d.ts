@@ -91,7 +91,7 @@ export interface AiSettings {
   embeddingModel: string | null;
   systemPrompts: Record<string, string>;
   /**
-   * Empty: the default taxonomy (seed 003's five cancellation intents).
+   * Empty: the default taxonomy (five cancellation intents).
    * (at most 100 items)
    */
   intentTaxonomy: Intent[];
@@ -143,10 +143,6 @@ export interface ApiKey {
   revokedAt: Date | null;
 }
 
-export interface ApiKeysSuccess {
-  success: true;
-}
-
 export interface Article {
   /** (a UUID) */
   id: string;
@@ -187,10 +183,6 @@ export interface ArticleSuggestions {
   suggestions: ArticleSuggestion[];
 }
 
-export interface ArticlesSuccess {
-  success: boolean;
-}
-
 export interface AssigneeOutput {
   suggestion: AssigneeSuggestion | null;
 }
@@ -201,10 +193,6 @@ export interface AssigneeSuggestion {
   agentName: string;
   confidence: number;
   reasoning: string;
-}
-
-export interface AuthSuccess {
-  success: true;
 }
 
 export interface AutoTagResult {
@@ -232,9 +220,13 @@ export interface Classification {
 export interface ClassifyInput {
   /** (1 to 500 characters) */
   subject: string;
-  /** (default "") */
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   * (default "")
+   */
   description?: string | TipTapDocument | undefined;
-  /** (1 to 200 characters) */
+  /** One of the server's AI_ALLOWED_MODELS */
   model?: string | null | undefined;
   /** (1 to 20000 characters) */
   systemPrompt?: string | null | undefined;
@@ -261,6 +253,10 @@ export interface CreateKeyInput {
 export interface CreateTicketInput {
   /** (1 to 500 characters) */
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   /** (default "open") */
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
@@ -414,7 +410,7 @@ export interface Me {
   user: Member | null;
   organization: OrganizationSummary;
   plan: Plan;
-  usage: Usage;
+  usage: UsageSummary;
 }
 
 export interface Member {
@@ -440,6 +436,28 @@ export interface Message {
   createdAt: Date;
 }
 
+export interface ModelGroup {
+  /** Which shape this is. */
+  kind: "modelGroup";
+  operations: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number | null;
+  model: string;
+}
+
+export interface OperationGroup {
+  /** Which shape this is. */
+  kind: "operationGroup";
+  operations: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number | null;
+  operation: string;
+}
+
 export interface Organization {
   /** (a UUID) */
   id: string;
@@ -460,6 +478,18 @@ export interface OrganizationSummary {
   name: string;
   slug: string;
   plan: string;
+}
+
+export interface PeriodGroup {
+  /** Which shape this is. */
+  kind: "periodGroup";
+  operations: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number | null;
+  /** The bucket's start, a Date (through superjson): UTC midnight of the day, of the week's Monday (ISO weeks) or of the month's first day. */
+  period: Date;
 }
 
 export interface Plan {
@@ -559,16 +589,25 @@ export interface Status {
   debug: boolean;
 }
 
+/** A mutation that has nothing else to say: `{"success": true}`. */
+export interface Success {
+  success: true;
+}
+
 export interface SuggestAssigneeInput {
   /** (1 to 500 characters) */
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   /** (a UUID) */
   ticketId?: string | null | undefined;
 }
 
 export interface SuggestReplyResult {
-  /** the first draft, in the organization's preferred tone (seed 000's shape) */
+  /** the first draft, in the organization's preferred tone */
   suggestion: string;
   suggestions: ReplyDraft[];
 }
@@ -586,7 +625,7 @@ export interface TestPromptsInput {
   tag?: string | null | undefined;
   /** (1 ≤ value ≤ 50; default 10) */
   limit?: number | undefined;
-  /** (1 to 200 characters) */
+  /** One of the server's AI_ALLOWED_MODELS */
   model?: string | null | undefined;
   /** (1 to 20000 characters) */
   systemPrompt?: string | null | undefined;
@@ -606,6 +645,10 @@ export interface Ticket {
   id: string;
   number: number;
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   descriptionText: string;
   status: "open" | "pending" | "on_hold" | "resolved" | "closed";
@@ -626,6 +669,10 @@ export interface Ticket {
 export interface TicketContentInput {
   /** (1 to 500 characters) */
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
 }
 
@@ -640,6 +687,10 @@ export interface TicketWithMessages {
   id: string;
   number: number;
   subject: string;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description: string | TipTapDocument;
   descriptionText: string;
   status: "open" | "pending" | "on_hold" | "resolved" | "closed";
@@ -658,10 +709,6 @@ export interface TicketWithMessages {
   messages: Message[];
 }
 
-export interface TicketsSuccess {
-  success: boolean;
-}
-
 export interface TicketsTicketIdInput {
   /** (a UUID) */
   id: string;
@@ -677,7 +724,7 @@ export interface TokenUsageInput {
 
 export interface TokenUsageReport {
   /** all records, or all groups (with groupBy) */
-  usage: Array<UsageRecord | UsageGroup>;
+  usage: Array<UsageRecord | OperationGroup | ModelGroup | PeriodGroup>;
   totals: UsageTotals;
 }
 
@@ -712,6 +759,10 @@ export interface UpdateTicketInput {
   id: string;
   /** (1 to 500 characters) */
   subject?: string | undefined;
+  /**
+   * Plain text, at most 100,000 characters
+   * A TipTap document of at most 100,000 characters of text
+   */
   description?: string | TipTapDocument | undefined;
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
   priority?: "low" | "normal" | "high" | "urgent" | undefined;
@@ -740,28 +791,6 @@ export interface UpdateUserInput {
   active?: boolean | undefined;
 }
 
-export interface Usage {
-  used: number;
-  /** null: unlimited */
-  limit: number | null;
-  resetsAt: Date;
-}
-
-/** The ledger rows of one day, week, month, operation or model. */
-export interface UsageGroup {
-  /** Which shape this is. */
-  kind: "group";
-  /** "2024-01-15" (day; week: its Monday), "2024-01" (month), or the operation or model */
-  group: string;
-  /** ledger rows (model calls) in the group */
-  operations: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  /** null when no call in the group has a known cost */
-  costUsd: number | null;
-}
-
 /** One ledger row: one model or embedding call. */
 export interface UsageRecord {
   /** Which shape this is. */
@@ -777,6 +806,14 @@ export interface UsageRecord {
   /** (a UUID) */
   userId: string | null;
   createdAt: Date;
+}
+
+/** The current billing period's quota, as `auth.me` shows it. */
+export interface UsageSummary {
+  used: number;
+  /** null: unlimited */
+  limit: number | null;
+  resetsAt: Date;
 }
 
 export interface UsageTotals {
@@ -915,8 +952,7 @@ export type AppRouter = TRPCBuiltRouter<
       summarizeTicket: TRPCMutationProcedure<{ input: AiTicketIdInput; output: SummaryOutput; meta: object }>;
       /**
        * Classify the organization's own tickets carrying `tag` with a candidate model and prompt.
-       * One AI operation for the whole batch. A ticket whose classification fails reports its error
-       * and the others go on; if every one fails, the operation failed and is not charged.
+       * One AI operation for the whole batch; a ticket whose classification fails reports its error.
        *
        * mutation; role admin or above, API-key scope ai:run; plan feature full; metered: one AI operation.
        *
@@ -948,7 +984,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#apikeysrevoke
        */
-      revoke: TRPCMutationProcedure<{ input: KeyIdInput; output: ApiKeysSuccess; meta: object }>;
+      revoke: TRPCMutationProcedure<{ input: KeyIdInput; output: Success; meta: object }>;
     };
     articles: {
       /**
@@ -966,7 +1002,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#articlesdelete
        */
-      delete: TRPCMutationProcedure<{ input: ArticleIdInput; output: ArticlesSuccess; meta: object }>;
+      delete: TRPCMutationProcedure<{ input: ArticleIdInput; output: Success; meta: object }>;
       /**
        * One knowledge-base article.
        *
@@ -1000,7 +1036,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#authchangepassword
        */
-      changePassword: TRPCMutationProcedure<{ input: ChangePasswordInput; output: AuthSuccess; meta: object }>;
+      changePassword: TRPCMutationProcedure<{ input: ChangePasswordInput; output: Success; meta: object }>;
       /**
        * Sign in with email and password. Sets the signed, HttpOnly session cookie and answers the
        * member and their organization. Repeated failures are throttled.
@@ -1017,7 +1053,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#authlogout
        */
-      logout: TRPCMutationProcedure<{ input: void; output: AuthSuccess; meta: object }>;
+      logout: TRPCMutationProcedure<{ input: void; output: Success; meta: object }>;
       /**
        * The caller (null for an API key), their organization, its plan, and this billing period's AI
        * operations used, the limit (null: unlimited) and when the period resets.
@@ -1092,7 +1128,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#ticketsdelete
        */
-      delete: TRPCMutationProcedure<{ input: TicketsTicketIdInput; output: TicketsSuccess; meta: object }>;
+      delete: TRPCMutationProcedure<{ input: TicketsTicketIdInput; output: Success; meta: object }>;
       /**
        * One ticket with its customer and its messages, oldest first. Marks the ticket read for the
        * team.

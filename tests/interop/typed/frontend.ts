@@ -128,8 +128,19 @@ export async function everyProcedure(ticketId: string, articleId: string, userId
   const similar = await client.ai.findSimilarTickets.mutate({ ticketId, limit: 3 });
   const usage = await client.ai.getTokenUsage.query({ startDate: new Date('2026-01-01'), endDate: '2026-01-31', groupBy: 'day' });
   for (const row of usage.usage) {
-    if (row.kind === 'group') console.log(row.group, row.totalTokens);
-    else console.log(row.createdAt.toISOString(), row.operation);
+    switch (row.kind) {
+      case 'periodGroup':
+        console.log(row.period.toISOString(), row.totalTokens);
+        break;
+      case 'operationGroup':
+        console.log(row.operation, row.operations);
+        break;
+      case 'modelGroup':
+        console.log(row.model, row.costUsd);
+        break;
+      case 'record':
+        console.log(row.createdAt.toISOString(), row.operation);
+    }
   }
   const allUsage = await client.ai.getTokenUsage.query();
   const run = await client.ai.run.mutate({ action: 'summarize', ticketId });
