@@ -55,9 +55,8 @@ def read_declaration(procedure: Procedure) -> Declaration:
         role=procedure.role,
         scope=procedure.scope,
         feature=procedure.feature,
-        # Until wire-core lands: `feature_for` today, an input guard (`app.guards`) after.
-        feature_depends_on_input=getattr(procedure, "feature_for", None) is not None
-        or bool(getattr(procedure, "input_guards", ())),
+        # The only input guard a declaration makes is `feature_for` (app.guards.plan_feature_for).
+        feature_depends_on_input=bool(procedure.input_guards),
         metered=procedure.metered,
         rate_limited=procedure.rate_limited,
         id_fields=procedure.takes_id,

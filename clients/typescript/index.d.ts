@@ -96,6 +96,15 @@ export interface AiSettings {
    */
   intentTaxonomy: Intent[];
   autoTriage: boolean;
+  /** What auto-triage writes to a new ticket; the rest it only suggests (see the ticket's aiTriage). */
+  autoTriageApply: Array<"priority" | "tags" | "assignee">;
+  /**
+   * The least confidence at which auto-triage assigns the suggested agent.
+   * (0.0 ≤ value ≤ 1.0)
+   */
+  autoTriageAssigneeMinConfidence: number;
+  /** Keep the final text people send with feedback on a suggestion (it may hold customer data). */
+  keepFeedbackText: boolean;
   redactPii: boolean;
   /** (1 to 40 characters) */
   replyTone: string;
@@ -114,6 +123,11 @@ export interface AiSettingsChange {
   /** (at most 100 items) */
   intentTaxonomy?: IntentInput[] | undefined;
   autoTriage?: boolean | undefined;
+  /** (at most 3 items) */
+  autoTriageApply?: Array<"priority" | "tags" | "assignee"> | undefined;
+  /** (0.0 ≤ value ≤ 1.0) */
+  autoTriageAssigneeMinConfidence?: number | undefined;
+  keepFeedbackText?: boolean | undefined;
   redactPii?: boolean | undefined;
   /** (1 to 40 characters) */
   replyTone?: string | undefined;
@@ -125,11 +139,13 @@ export interface AiTicketIdInput {
   ticketId: string;
 }
 
-export interface Analysis {
+export interface AnalysisOutput {
   summary: string;
   priority: Priority;
   tags: string[];
   sentiment: Sentiment;
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface ApiKey {
@@ -181,10 +197,14 @@ export interface ArticleSuggestion {
 
 export interface ArticleSuggestions {
   suggestions: ArticleSuggestion[];
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface AssigneeOutput {
   suggestion: AssigneeSuggestion | null;
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface AssigneeSuggestion {
@@ -200,6 +220,8 @@ export interface AutoTagResult {
   tags: string[];
   /** the ticket's tags afterwards */
   ticketTags: string[];
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface ChangePasswordInput {
@@ -215,6 +237,16 @@ export interface Classification {
   confidence: number;
   reasoning: string;
   detectedLanguage: "en" | "es" | "fr" | "de" | "it" | "pt" | null;
+}
+
+export interface ClassificationOutput {
+  intent: string;
+  /** (0.0 ≤ value ≤ 1.0) */
+  confidence: number;
+  reasoning: string;
+  detectedLanguage: "en" | "es" | "fr" | "de" | "it" | "pt" | null;
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface ClassifyInput {
@@ -260,9 +292,12 @@ export interface CreateTicketInput {
   description: string | TipTapDocument;
   /** (default "open") */
   status?: "open" | "pending" | "on_hold" | "resolved" | "closed" | undefined;
-  /** (default "normal") */
+  /** Left out: "normal", which auto-triage may then change. Given: kept, even by auto-triage. */
   priority?: "low" | "normal" | "high" | "urgent" | undefined;
-  /** (at most 50 items; each 1 to 64 characters; default []) */
+  /**
+   * Given (non-empty): kept as they are by auto-triage, which otherwise adds its own.
+   * (at most 50 items; each 1 to 64 characters; default [])
+   */
   tags?: string[] | undefined;
   customer?: CustomerInput | null | undefined;
   slaDueAt?: Date | null | undefined;
@@ -321,6 +356,64 @@ export interface EngineInfo {
   model: string;
 }
 
+/** The rates of one operation, model or day; only the key of the grouping is present. */
+export interface FeedbackGroup {
+  suggestions: number;
+  verdicts: number;
+  accepted: number;
+  edited: number;
+  rejected: number;
+  acceptanceRate: number | null;
+  editRate: number | null;
+  rejectionRate: number | null;
+  operation?: string | null;
+  model?: string | null;
+  /** the start of the day (UTC) */
+  period?: Date | null;
+}
+
+export interface FeedbackInput {
+  /**
+   * The suggestionId of the AI answer this verdict is about.
+   * (a UUID)
+   */
+  suggestionId: string;
+  verdict: "accepted" | "edited" | "rejected";
+  /**
+   * What the person finally sent or saved, for "edited" above all. Kept only when the organization's keepFeedbackText setting is on.
+   * (at most 100000 characters)
+   */
+  finalText?: string | null | undefined;
+}
+
+export interface FeedbackRates {
+  /** suggestions made in the range */
+  suggestions: number;
+  /** verdicts given on them */
+  verdicts: number;
+  accepted: number;
+  edited: number;
+  rejected: number;
+  /** accepted / verdicts; null with no verdict */
+  acceptanceRate: number | null;
+  editRate: number | null;
+  rejectionRate: number | null;
+}
+
+export interface FeedbackStats {
+  totals: FeedbackRates;
+  /** empty without groupBy */
+  groups: FeedbackGroup[];
+}
+
+export interface FeedbackStatsInput {
+  /** A Date, or an ISO date or date-time; a date alone as endDate includes that whole day. */
+  startDate?: Date | string | null | undefined;
+  /** A Date, or an ISO date or date-time; a date alone as endDate includes that whole day. */
+  endDate?: Date | string | null | undefined;
+  groupBy?: "operation" | "model" | "day" | null | undefined;
+}
+
 export interface FindSimilarInput {
   /** (a UUID) */
   ticketId: string;
@@ -335,9 +428,9 @@ export interface Heartbeat {
 }
 
 export interface HeartbeatInput {
-  /** (1 ≤ value ≤ 10000; default 60) */
+  /** (1 ≤ value ≤ 3600; default 60) */
   count?: number | undefined;
-  /** (10 ≤ value ≤ 60000; default 1000) */
+  /** (1000 ≤ value ≤ 60000; default 1000) */
   intervalMs?: number | undefined;
 }
 
@@ -390,6 +483,8 @@ export interface ListTicketsInput {
   assigneeId?: string | null | undefined;
   /** (at most 500 characters) */
   search?: string | null | undefined;
+  /** Tickets whose auto-triage is in this state; "none": never triaged. */
+  aiTriage?: "pending" | "applied" | "skipped" | "failed" | "none" | null | undefined;
 }
 
 export interface ListUsersInput {
@@ -506,6 +601,15 @@ export interface Priority {
   reasoning: string;
 }
 
+export interface PriorityOutput {
+  priority: "low" | "normal" | "high" | "urgent";
+  /** (0.0 ≤ value ≤ 1.0) */
+  confidence: number;
+  reasoning: string;
+  /** (a UUID) */
+  suggestionId: string;
+}
+
 export interface PromptTestOutput {
   results: PromptTestResult[];
   total: number;
@@ -531,6 +635,8 @@ export interface ReplyDraft {
 
 export interface ReplySuggestions {
   suggestions: ReplyDraft[];
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface RunInput {
@@ -556,6 +662,16 @@ export interface Sentiment {
   urgency: "low" | "medium" | "high";
 }
 
+export interface SentimentOutput {
+  sentiment: "positive" | "neutral" | "negative";
+  /** (-1.0 ≤ value ≤ 1.0) */
+  score: number;
+  emotions: string[];
+  urgency: "low" | "medium" | "high";
+  /** (a UUID) */
+  suggestionId: string;
+}
+
 export interface SignedIn {
   user: Member;
   organization: OrganizationSummary;
@@ -579,6 +695,8 @@ export interface SimilarTicketMatch {
 
 export interface SimilarTickets {
   similarTickets: SimilarTicketMatch[];
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface Status {
@@ -587,6 +705,17 @@ export interface Status {
   database: "ok" | "unavailable";
   ai: EngineInfo;
   debug: boolean;
+}
+
+export interface StoredFeedback {
+  /** (a UUID) */
+  suggestionId: string;
+  verdict: "accepted" | "edited" | "rejected";
+  operation: string;
+  model: string;
+  /** Whether `finalText` was kept (the organization's keepFeedbackText setting). */
+  finalTextKept: boolean;
+  updatedAt: Date;
 }
 
 /** A mutation that has nothing else to say: `{"success": true}`. */
@@ -610,14 +739,20 @@ export interface SuggestReplyResult {
   /** the first draft, in the organization's preferred tone */
   suggestion: string;
   suggestions: ReplyDraft[];
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface SummaryOutput {
   summary: string;
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface TagsOutput {
   tags: string[];
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface TestPromptsInput {
@@ -638,6 +773,8 @@ export interface TextInput {
 
 export interface TextOutput {
   text: string;
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface Ticket {
@@ -664,6 +801,8 @@ export interface Ticket {
   unreadCount: number;
   createdAt: Date;
   updatedAt: Date;
+  /** What auto-triage did, when the organization has it on; null for a ticket never triaged. */
+  aiTriage: TriageRecord | null;
 }
 
 export interface TicketContentInput {
@@ -706,6 +845,7 @@ export interface TicketWithMessages {
   unreadCount: number;
   createdAt: Date;
   updatedAt: Date;
+  aiTriage: TriageRecord | null;
   messages: Message[];
 }
 
@@ -726,6 +866,34 @@ export interface TokenUsageReport {
   /** all records, or all groups (with groupBy) */
   usage: Array<UsageRecord | OperationGroup | ModelGroup | PeriodGroup>;
   totals: UsageTotals;
+}
+
+export interface TriageAssignee {
+  /** (a UUID) */
+  agentId: string;
+  agentName: string;
+  confidence: number;
+}
+
+/** What auto-triage did to a ticket (the ticket's `aiTriage`). */
+export interface TriageRecord {
+  status: "pending" | "applied" | "skipped" | "failed";
+  at: Date;
+  /** The fields triage wrote to the ticket; the rest of `suggested` was only suggested. */
+  applied: Array<"priority" | "tags" | "assignee">;
+  suggested: TriageSuggestion | null;
+  /** The AI's confidence in the priority it suggested (0..1). */
+  confidence: number | null;
+  model: string | null;
+  /** Why triage was skipped or failed: quota, plan or engine. */
+  reason: "quota" | "plan" | "engine" | null;
+}
+
+export interface TriageSuggestion {
+  priority: "low" | "normal" | "high" | "urgent";
+  tags: string[];
+  sentiment: "positive" | "neutral" | "negative";
+  assignee: TriageAssignee | null;
 }
 
 export interface UnreadCount {
@@ -836,7 +1004,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#aianalyzesentiment
        */
-      analyzeSentiment: TRPCMutationProcedure<{ input: TextInput; output: Sentiment; meta: object }>;
+      analyzeSentiment: TRPCMutationProcedure<{ input: TextInput; output: SentimentOutput; meta: object }>;
       /**
        * Summary, priority, tags and sentiment as ONE engine call (one AI operation); stores the
        * summary and merges the suggested tags into the ticket.
@@ -845,7 +1013,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#aianalyzeticket
        */
-      analyzeTicket: TRPCMutationProcedure<{ input: AiTicketIdInput; output: Analysis; meta: object }>;
+      analyzeTicket: TRPCMutationProcedure<{ input: AiTicketIdInput; output: AnalysisOutput; meta: object }>;
       /**
        * Classify a ticket's intent within the organization's taxonomy, with confidence, reasoning
        * and the detected language; a model and system prompt may be tried instead of the
@@ -855,7 +1023,16 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#aiclassifyticket
        */
-      classifyTicket: TRPCMutationProcedure<{ input: ClassifyInput; output: Classification; meta: object }>;
+      classifyTicket: TRPCMutationProcedure<{ input: ClassifyInput; output: ClassificationOutput; meta: object }>;
+      /**
+       * Say what you did with a suggestion: accepted, edited or rejected. Your later verdict on the
+       * same suggestion replaces the earlier one.
+       *
+       * mutation; role agent or above, API-key scope ai:run.
+       *
+       * See docs/api.md#aifeedback
+       */
+      feedback: TRPCMutationProcedure<{ input: FeedbackInput; output: StoredFeedback; meta: object }>;
       /**
        * The organization's tickets nearest to a ticket by embedding (pgvector), embedding the ticket
        * first if needed.
@@ -882,6 +1059,14 @@ export type AppRouter = TRPCBuiltRouter<
        */
       generateTicketEmbedding: TRPCMutationProcedure<{ input: AiTicketIdInput; output: EmbeddingOutput; meta: object }>;
       /**
+       * Acceptance, edit and rejection rates of the AI's suggestions, with their counts.
+       *
+       * query; role viewer or above, API-key scope ticket:read.
+       *
+       * See docs/api.md#aigetfeedbackstats
+       */
+      getFeedbackStats: TRPCQueryProcedure<{ input: FeedbackStatsInput | undefined; output: FeedbackStats; meta: object }>;
+      /**
        * The organization's token-usage records (at most 1,000, newest first), or one row per day,
        * week, month, operation or model with `groupBy`, and totals. Not metered.
        *
@@ -905,7 +1090,7 @@ export type AppRouter = TRPCBuiltRouter<
        *
        * See docs/api.md#aipredictpriority
        */
-      predictPriority: TRPCMutationProcedure<{ input: TicketContentInput; output: Priority; meta: object }>;
+      predictPriority: TRPCMutationProcedure<{ input: TicketContentInput; output: PriorityOutput; meta: object }>;
       /**
        * One AI action by name (seed 000's dispatcher): `auto-tag` applies suggested tags, `suggest-
        * reply` drafts replies (full plan), `summarize` and `improve` as their procedures.

@@ -147,11 +147,20 @@ export async function everyProcedure(ticketId: string, articleId: string, userId
   const runAction: 'auto-tag' | 'suggest-reply' | 'summarize' | 'improve' = run.action;
   const tested = await client.ai.testPrompts.mutate({ tag: 'cancellation', limit: 5 });
   const testedAt: Date = tested.testedAt;
+  const verdict = await client.ai.feedback.mutate({ suggestionId: summaryId(run), verdict: 'edited', finalText: 'Thanks!' });
+  const verdictAt: Date = verdict.updatedAt;
+  const stats = await client.ai.getFeedbackStats.query({ startDate: new Date('2026-01-01'), groupBy: 'model' });
+  const acceptance: number | null = stats.totals.acceptanceRate;
+  console.log(verdictAt, acceptance);
 
   console.log(now, database, role, limit, resets, userName, loggedOut, exact, firstAuthor, text, due, sent, unread,
     articles.total, expertise, secret, lastUsed, autoTriage, summary, label, priority.confidence, tags.tags,
     improved.text, intent.intent, embedding.embeddingDimensions, replies.suggestions, suggestions.suggestions,
     analysis.summary, similar.similarTickets, allUsage.totals.totalTokens, runAction, testedAt, agentId);
+}
+
+function summaryId(run: RouterOutputs['ai']['run']): string {
+  return 'suggestionId' in run.result ? String(run.result.suggestionId) : '';
 }
 
 export async function wrongCalls(ticketId: string): Promise<void> {
@@ -179,6 +188,8 @@ export async function wrongCalls(ticketId: string): Promise<void> {
   await client.ai.run.mutate({ action: 'translate', text: 'hola' });
   // @ts-expect-error: groupBy takes day/week/month/operation/model
   await client.ai.getTokenUsage.query({ groupBy: 'year' });
+  // @ts-expect-error: a verdict is accepted, edited or rejected
+  await client.ai.feedback.mutate({ suggestionId: ticketId, verdict: 'maybe' });
   // @ts-expect-error: a message author is customer or agent
   await client.tickets.addMessage.mutate({ ticketId, content: 'x', author: 'bot' });
   // @ts-expect-error: a role is viewer, agent or admin
