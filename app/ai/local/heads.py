@@ -46,12 +46,10 @@ def load_heads(path: Path = WEIGHTS_PATH) -> Heads:
     return heads
 
 
-def sentiment_probabilities(vector: Vector) -> dict[str, float]:
+def sentiment_logits(vector: Vector) -> np.ndarray:
+    """Unnormalised scores for SENTIMENT_LABELS, in that order (a fresh array the caller may change)."""
     heads = load_heads()
-    logits = vector @ heads.sentiment_weights + heads.sentiment_bias
-    weights = np.exp(logits - logits.max())
-    weights /= weights.sum()
-    return {label: float(weight) for label, weight in zip(SENTIMENT_LABELS, weights, strict=True)}
+    return np.asarray(vector @ heads.sentiment_weights + heads.sentiment_bias, dtype=np.float64)
 
 
 def cancel_probability(vector: Vector) -> float:
