@@ -221,7 +221,7 @@ async def score_similar(engine: Engine, settings: EngineSettings, rows: list[dic
 def similar_precision(rows: list[dict[str, object]], vectors: np.ndarray, floor: float, vector_weight: float) -> TaskScore:
     intents = [str(row["intent"]) for row in rows]
     texts = [str(row["text"]) for row in rows]
-    vector_only = floored = 0.0
+    vector_only = hybrid = floored = 0.0
     returned = 0
     for i in range(len(rows)):
         others = [j for j in range(len(rows)) if j != i]
@@ -229,6 +229,8 @@ def similar_precision(rows: list[dict[str, object]], vectors: np.ndarray, floor:
         vector_only += sum(intents[j] == intents[i] for j in plain) / 5
         matches = most_similar(texts[i], vectors[i], [texts[j] for j in others], vectors[others], 5, floor, vector_weight)
         returned += len(matches)
+        unfloored = most_similar(texts[i], vectors[i], [texts[j] for j in others], vectors[others], 5, -1.0, vector_weight)
+        hybrid += sum(intents[others[k]] == intents[i] for k, _ in unfloored) / 5
         # Precision of what is shown; a query with nothing above the floor shows nothing wrong.
         if matches:
             floored += sum(intents[others[k]] == intents[i] for k, _ in matches) / len(matches)
@@ -237,7 +239,8 @@ def similar_precision(rows: list[dict[str, object]], vectors: np.ndarray, floor:
     count = len(rows)
     baseline = sum((intents.count(intent) - 1) / (count - 1) for intent in intents) / count
     return TaskScore("similar", "precision@5 (hybrid, floored)", count, round(floored / count, 3), round(baseline, 3),
-                     {"vector_only_p@5": round(vector_only / count, 3), "avg_returned": round(returned / count, 2)})
+                     {"vector_only_p@5": round(vector_only / count, 3), "hybrid_p@5": round(hybrid / count, 3),
+                      "avg_returned": round(returned / count, 2)})
 
 
 async def evaluate_public(engine: Engine, settings: EngineSettings, limit: int | None = None,

@@ -6,6 +6,7 @@ models download on first use, so "lite" is the only safe choice offline.
 
 from __future__ import annotations
 
+import re
 from typing import cast, get_args
 
 import msgspec
@@ -44,6 +45,10 @@ _MARKER_LETTERS: dict[Language, str] = {
 }
 _NEAR_TIE = 0.35
 
+# Addresses, handles, links and hashtag marks say nothing about the language and are mostly ASCII,
+# which pulls short texts towards English.
+_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|\bRT\b|\bhttps?\b|#", re.UNICODE)
+
 _detector = LangDetector(LangDetectConfig(model="lite", max_input_length=_DETECTION_CHARS, normalize_input=True))
 
 
@@ -56,7 +61,7 @@ class LanguageGuess(msgspec.Struct, frozen=True):
 
 def detect_language(text: str, fallback: Language | None = None) -> LanguageGuess:
     """The best-scoring supported language; the organization's language when the text is unclear."""
-    stripped = " ".join(text.split())
+    stripped = " ".join(_NOT_LANGUAGE.sub(" ", text).split())
     if not any(ch.isalpha() for ch in stripped):
         return LanguageGuess(language=fallback or DEFAULT_LANGUAGE, confidence=0.0, detected=False)
     candidates = _detector.detect(stripped, model="lite", k=_CANDIDATES)
