@@ -36,6 +36,7 @@ bench: deps-test
 	$(PY) scripts/bench/wire.py
 
 evaluate: deps
+	$(PY) scripts/evaluate_engine.py --public
 	$(PY) scripts/evaluate_engine.py
 
 clean:
