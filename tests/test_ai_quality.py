@@ -178,3 +178,13 @@ def test_training_is_deterministic() -> None:
     second = fit_softmax(x, y, 2, 1e-3, np.ones(60))
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
     assert ((x @ first[0] + first[1]).argmax(axis=1) == y).mean() > 0.9
+
+
+def test_rerank_of_database_candidates_puts_shared_wording_first_and_applies_the_floor() -> None:
+    from app.ai.local.similarity import rerank_by_meaning_and_wording
+
+    query = "How do I cancel my automatic billing?"
+    candidates = [(0.62, "Change my billing frequency"), (0.60, "Please cancel the automatic billing"), (0.2, "Report a car accident")]
+    ranked = rerank_by_meaning_and_wording(query, candidates, limit=5)
+    assert [index for index, _ in ranked] == [1, 0]
+    assert len(rerank_by_meaning_and_wording(query, candidates, limit=5, floor=None)) == 3

@@ -78,3 +78,25 @@ def most_similar(
     scores = hybrid_scores(vectors @ query_vector, text_ranks(query_text, texts), vector_weight)
     order = sorted(range(len(texts)), key=lambda index: (-round(float(scores[index]), 6), index))
     return [(index, float(scores[index])) for index in order[:limit] if scores[index] >= floor]
+
+
+def rerank_by_meaning_and_wording(
+    query_text: str,
+    candidates: Sequence[tuple[float, str]],
+    limit: int,
+    floor: float | None = SIMILAR_TICKET_FLOOR,
+    vector_weight: float = VECTOR_WEIGHT,
+) -> list[tuple[int, float]]:
+    """Re-rank a vector search's candidates, given as (cosine similarity, text), by the hybrid score.
+
+    For a search that already ran in the database (pgvector): ask it for a few more candidates than
+    needed, then this puts the ones that also share the query's wording first and drops those under
+    the floor. `floor=None` keeps everyone (the floor was calibrated on this engine's embeddings; a
+    hosted model's cosines sit on another scale).
+    """
+    if not candidates:
+        return []
+    similarities = np.array([similarity for similarity, _ in candidates], dtype=np.float32)
+    scores = hybrid_scores(similarities, text_ranks(query_text, [text for _, text in candidates]), vector_weight)
+    order = sorted(range(len(candidates)), key=lambda index: (-round(float(scores[index]), 6), index))
+    return [(index, float(scores[index])) for index in order if floor is None or scores[index] >= floor][:limit]
