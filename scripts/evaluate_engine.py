@@ -26,7 +26,9 @@ from app.ai.local.dev_evaluation import evaluate_public, format_scores  # noqa: 
 from app.ai.local.evaluation import EVAL_SET_PATH, evaluate, format_report, load_eval_set  # noqa: E402
 
 
-def build_engine(kind: str, model: str | None, api_base: str | None, timeout_s: float) -> Engine:
+def build_engine(
+    kind: str, model: str | None, api_base: str | None, timeout_s: float, embedding_model: str | None = None
+) -> Engine:
     if kind == "local":
         from app.ai.local import LocalEngine
 
@@ -35,7 +37,9 @@ def build_engine(kind: str, model: str | None, api_base: str | None, timeout_s: 
         module = importlib.import_module("app.ai.litellm_engine")
     except ModuleNotFoundError as error:
         raise SystemExit(f"--engine litellm needs app/ai/litellm_engine.py ({error})") from error
-    engine: Engine = module.LitellmEngine(default_model=model, api_base=api_base, timeout_s=timeout_s)
+    engine: Engine = module.LitellmEngine(
+        default_model=model, embedding_model=embedding_model, api_base=api_base, timeout_s=timeout_s
+    )
     return engine
 
 
@@ -44,6 +48,9 @@ async def main() -> int:
     parser.add_argument("--engine", choices=("local", "litellm"), default="local")
     parser.add_argument("--model", help="model name for --engine litellm, as litellm spells it")
     parser.add_argument("--api-base", help="OpenAI-compatible base URL for --engine litellm (keys come from the env)")
+    parser.add_argument(
+        "--embedding-model", help="embedding model for --engine litellm (the similar-tickets task is skipped without one)"
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per hosted call")
     parser.add_argument("--data", type=Path, default=EVAL_SET_PATH, help="JSONL eval set")
     parser.add_argument("--limit", type=int, help="only the first N tickets")
@@ -57,13 +64,14 @@ async def main() -> int:
     if args.engine == "litellm" and not args.model:
         parser.error("--engine litellm needs --model")
 
-    engine = build_engine(args.engine, args.model, args.api_base, args.timeout)
+    engine = build_engine(args.engine, args.model, args.api_base, args.timeout, args.embedding_model)
     settings = EngineSettings(model=args.model)
     warm_up = getattr(engine, "warm_up", None)
     if warm_up is not None:
         await warm_up()
     if args.public:
-        scores = await evaluate_public(engine, settings, args.limit, args.concurrency)
+        with_similar = args.engine == "local" or bool(args.embedding_model)
+        scores = await evaluate_public(engine, settings, args.limit, args.concurrency, with_similar=with_similar)
         print(msgspec.json.format(msgspec.json.encode(scores)).decode() if args.json else format_scores(scores))
         return 0
     tickets = load_eval_set(args.data)[: args.limit]

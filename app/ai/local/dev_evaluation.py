@@ -260,7 +260,7 @@ def similar_precision(rows: list[dict[str, object]], vectors: np.ndarray, floor:
 
 
 async def evaluate_public(engine: Engine, settings: EngineSettings, limit: int | None = None,
-                          concurrency: int = 4) -> list[TaskScore]:
+                          concurrency: int = 4, with_similar: bool = True) -> list[TaskScore]:
     """Every task on dev; `limit` caps the rows per language / per task (for paid hosted runs)."""
     sentiment_rows = load_rows("sentiment_dev", limit, "language")
     intent_rows = load_rows("intent_dev", limit * 4 if limit else None)
@@ -269,7 +269,8 @@ async def evaluate_public(engine: Engine, settings: EngineSettings, limit: int |
     scores += await score_cancellation_and_language(engine, settings, intent_rows, language_rows, concurrency)
     scores += await score_tags(engine, settings, load_rows("sentiment_dev", min(limit or 50, 50), "language"),
                                load_rows("intent_dev", limit or 400), concurrency)
-    scores.append(await score_similar(engine, settings, load_rows("similar_dev")))
+    if with_similar:
+        scores.append(await score_similar(engine, settings, load_rows("similar_dev")))
     return scores
 
 
