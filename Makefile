@@ -55,6 +55,7 @@ types: deps
 docs: types
 
 evaluate: deps
+	$(PY) scripts/evaluate_engine.py --public
 	$(PY) scripts/evaluate_engine.py
 
 # Rebuilds the committed dashboard bundle (app/static/admin) after changing admin/src.
