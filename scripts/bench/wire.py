@@ -31,7 +31,9 @@ for each request, each server gets a warm-up run (discarded; V8's JIT needs a fe
 measured run, the order rotating from round to round. Machine noise (this machine is often
 shared) then hits all three alike, and the ratios are computed within each round before their
 median is taken. Reported: requests per second, p50 and p99 latency (wrk's), non-2xx/socket
-errors, medians over rounds, and every ratio (helpdesk-ai / Node, helpdesk-ai / bare, bare / Node)
+errors, the CPU time per request of each server's processes (from /proc over the measured run:
+requests/s moves with whatever else the machine runs, CPU per request much less; with Node's
+cluster its primary, which hands out connections, is included), medians over rounds, and every ratio (helpdesk-ai / Node, helpdesk-ai / bare, bare / Node)
 as the median and the range over rounds. Output ends with Markdown tables for BENCHMARKS.md,
 headed by the machine, the versions and the load average when the run started.
 Caveat: the reference runs on the `node` on PATH; tRPC v11 creates AbortSignal.any() per request,
@@ -261,6 +263,24 @@ def check_answers(server: Server) -> None:
     assert sums == [i + 1 for i in range(BATCH_SIZE)], (server.name, items)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU time of every live process in the process group (the server's workers)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group:  # fields[0] is the state; then ppid, pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
 def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections: int, pin: bool) -> dict:
     method, path, body = SCENARIOS[scenario]
     env = dict(os.environ)
@@ -273,7 +293,9 @@ def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections
         *pin_prefix(1, pin), wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
         "-s", str(LUA), server.url + path,
     ]
+    cpu_before = group_cpu_seconds(server.process.pid)
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_used = group_cpu_seconds(server.process.pid) - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     match = re.search(r"^WRK_JSON (\{.*\})$", proc.stdout, re.M)
@@ -282,6 +304,8 @@ def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections
     result = json.loads(match.group(1))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = sum(result[key] for key in result if key.startswith("err_"))
+    # CPU per request: what other load on a shared machine disturbs least (it is not in req/s).
+    result["cpu_us"] = cpu_used / max(result["requests"], 1) * 1e6
     return result
 
 
@@ -289,6 +313,12 @@ def measure_rounds(wrk: str, servers: list[Server], args: argparse.Namespace, pi
     """Every server, every request, `args.rounds` times; the order rotates each round."""
     for server in servers:
         check_answers(server)
+    # V8 compiles lazily and optimises on background threads: on a busy machine Node needs many
+    # seconds of load before it answers at its own pace. Everyone gets the same first warm-up.
+    for scenario in SCENARIOS:
+        for server in servers:
+            say(f"  first warm-up: {server.name} / {scenario}, {args.first_warmup:g} s")
+            run_wrk(wrk, server, scenario, args.first_warmup, args.connections, pin)
     results: dict[str, dict[str, list[dict]]] = {server.name: {scenario: [] for scenario in SCENARIOS} for server in servers}
     for round_number in range(args.rounds):
         order = servers[round_number % len(servers) :] + servers[: round_number % len(servers)]
@@ -298,7 +328,8 @@ def measure_rounds(wrk: str, servers: list[Server], args: argparse.Namespace, pi
                 result = run_wrk(wrk, server, scenario, args.seconds, args.connections, pin)
                 say(
                     f"  round {round_number + 1}/{args.rounds} {scenario:8} {server.name:12} {result['rps']:9,.0f} req/s,"
-                    f" p50 {result['p50_us'] / 1000:6.2f} ms, p99 {result['p99_us'] / 1000:6.2f} ms, errors {result['errors']}"
+                    f" p50 {result['p50_us'] / 1000:6.2f} ms, p99 {result['p99_us'] / 1000:6.2f} ms,"
+                    f" {result['cpu_us']:6.1f} µs CPU/request, errors {result['errors']}"
                 )
                 results[server.name][scenario].append(result)
     return results
@@ -324,7 +355,7 @@ def environment(args: argparse.Namespace, pin: bool) -> str:
         pinning = "each server on core 0, wrk on core 1" if pin else "NOT pinned (fewer than 2 cores or no taskset)"
     return (
         f"{os.cpu_count()} × {cpu}; load average {args.load_before:.2f} at start; {pinning}; Python {platform.python_version()}, Node {node}, {wrk_version}; "
-        f"wrk -t1 -c{args.connections}; {args.rounds} rounds, each {args.warmup:g} s warm-up + {args.seconds:g} s measured per cell, order rotating"
+        f"wrk -t1 -c{args.connections}; {args.first_warmup:g} s first warm-up per server and request, then {args.rounds} rounds, each {args.warmup:g} s warm-up + {args.seconds:g} s measured per cell, order rotating"
     )
 
 
@@ -339,8 +370,8 @@ def markdown(results: dict[str, dict[str, list[dict]]], labels: dict[str, str], 
     lines = [
         f"Wire benchmark ({time.strftime('%Y-%m-%d')}): {env_line}.",
         "",
-        "| request | server | req/s (median) | req/s per round | p50 ms | p99 ms | errors |",
-        "|---|---|---:|---|---:|---:|---:|",
+        "| request | server | req/s (median) | req/s per round | p50 ms | p99 ms | CPU µs/request | errors |",
+        "|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for scenario in SCENARIOS:
         for name in ("reference", "bare", "helpdesk-ai"):
@@ -348,14 +379,21 @@ def markdown(results: dict[str, dict[str, list[dict]]], labels: dict[str, str], 
             per_round = " / ".join(f"{r['rps']:,.0f}" for r in rounds)
             lines.append(
                 f"| {SCENARIO_TITLES[scenario]} | {labels[name]} | {_median(rounds, 'rps'):,.0f} | {per_round} |"
-                f" {_median(rounds, 'p50_us') / 1000:.2f} | {_median(rounds, 'p99_us') / 1000:.2f} | {sum(r['errors'] for r in rounds)} |"
+                f" {_median(rounds, 'p50_us') / 1000:.2f} | {_median(rounds, 'p99_us') / 1000:.2f} | {_median(rounds, 'cpu_us'):.0f} |"
+                f" {sum(r['errors'] for r in rounds)} |"
             )
-    lines += ["", "| request | req/s ratio | median of rounds | range over rounds |", "|---|---|---:|---|"]
+    lines += [
+        "",
+        "| request | ratio | req/s: median of rounds | req/s: range over rounds | by CPU per request (inverse) |",
+        "|---|---|---:|---|---:|",
+    ]
     for scenario in SCENARIOS:
         for top, bottom, title in RATIOS:
             ratios = [a["rps"] / b["rps"] for a, b in zip(results[top][scenario], results[bottom][scenario], strict=True)]
+            by_cpu = _median(results[bottom][scenario], "cpu_us") / max(_median(results[top][scenario], "cpu_us"), 1e-9)
             lines.append(
                 f"| {SCENARIO_TITLES[scenario]} | {title} | **{statistics.median(ratios):.2f}** | {min(ratios):.2f}–{max(ratios):.2f} |"
+                f" {by_cpu:.2f} |"
             )
     return "\n".join(lines)
 
@@ -365,6 +403,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds over all servers (default 3, --short 2)")
     parser.add_argument("--seconds", type=float, default=None, help="measured duration per cell (default 5, --short 3)")
     parser.add_argument("--warmup", type=float, default=None, help="warm-up duration per cell (default 2, --short 1)")
+    parser.add_argument("--first-warmup", type=float, default=None, help="warm-up per server and request before round 1 (default 10, --short 3)")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections (default 50)")
     parser.add_argument("--workers", type=int, default=1, help="processes per server; above 1 nothing is pinned (default 1)")
     parser.add_argument("--short", action="store_true", help="quick run: 2 rounds, 3 s per cell, 1 s warm-up")
@@ -375,6 +414,7 @@ def main() -> int:
     args.rounds = args.rounds or (2 if args.short else 3)
     args.seconds = args.seconds or (3.0 if args.short else 5.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.short else 2.0)
+    args.first_warmup = args.first_warmup if args.first_warmup is not None else (3.0 if args.short else 10.0)
 
     args.load_before = os.getloadavg()[0]
     if args.load_before > 0.5:
