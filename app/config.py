@@ -59,6 +59,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ai_timeout_seconds: float = 30.0
     ai_num_retries: int = 2
     ai_rate_limit_per_minute: int = 100
+    # The models organizations and calls may pick; empty: the ones configured above plus the local engine.
+    ai_allowed_models: tuple[str, ...] = ()
     # Test support: extra procedure modules to register (comma-separated dotted names).
     extra_procedure_modules: tuple[str, ...] = ()
     database_pool_size: int = 10
@@ -167,6 +169,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("AI_TIMEOUT_SECONDS", "ai_timeout_seconds", _number(0.05, 600)),
     ("AI_NUM_RETRIES", "ai_num_retries", _integer(0, 10)),
     ("AI_RATE_LIMIT_PER_MINUTE", "ai_rate_limit_per_minute", _integer(1, 1_000_000)),
+    ("AI_ALLOWED_MODELS", "ai_allowed_models", _listing),
     ("EXTRA_PROCEDURE_MODULES", "extra_procedure_modules", _listing),
 )
 

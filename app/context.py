@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
+from app.roles import Role
+
 if TYPE_CHECKING:
     import asyncpg
 
     from app.ai.interface import Engine
     from app.config import Settings
-
-Role = Literal["viewer", "agent", "admin"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.roles import Role
+
 ProcedureKind = Literal["query", "mutation", "subscription"]
-Role = Literal["viewer", "agent", "admin"]
 Feature = Literal["basic", "full"]
 
 ROLE_RANK: dict[str, int] = {"viewer": 0, "agent": 1, "admin": 2}

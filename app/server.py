@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from app import __version__
+from app.assist.embedding_refresh import settle_background_work
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
@@ -27,6 +28,9 @@ from app.wiring import build_engines, wire_services
 
 log = logging.getLogger("app")
 TRPC_PREFIX = "/api/trpc"
+# At shutdown, background embedding refreshes get this long to finish (each takes well under a
+# second); what is left is cancelled and recomputed on demand.
+BACKGROUND_WORK_DEADLINE_SECONDS = 10.0
 
 
 def create_app(settings: Settings) -> Any:
@@ -54,6 +58,9 @@ def create_app(settings: Settings) -> Any:
         try:
             yield
         finally:
+            # Requests are over (uvicorn waited for them): let the vectors they scheduled land
+            # before the pool goes away.
+            await settle_background_work(BACKGROUND_WORK_DEADLINE_SECONDS)
             await services.pool.close()
 
     routes = [Route("/healthz", healthz), Route("/readyz", readyz)]

@@ -1,5 +1,5 @@
 """org.*: the organization's name and its AI settings. The plan is not here: plans change by the
-operator (`python -m scripts.set_plan`), because a plan is what the organization pays for."""
+operator (the set_plan command, see the README), because a plan is what the organization pays for."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.assist.models import require_allowed_choices
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
@@ -40,7 +41,7 @@ class AiSettings(msgspec.Struct, frozen=True):
     fallbackModels: Annotated[list[ModelName], msgspec.Meta(max_length=5)] = []
     embeddingModel: ModelName | None = None
     systemPrompts: dict[PromptOperation, SystemPrompt] = {}
-    # Empty: the default taxonomy (seed 003's five cancellation intents).
+    # Empty: the default taxonomy (five cancellation intents).
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] = []
     autoTriage: bool = False
     redactPii: bool = True
@@ -147,8 +148,18 @@ async def get_org(ctx: Context) -> Organization:
 @procedure("org.update", "mutation", role="admin", scope="admin")
 async def update_org(ctx: Context, input: UpdateOrgInput) -> Organization:
     caller = ctx.require_caller()
-    if input.aiSettings is not msgspec.UNSET and input.aiSettings.intentTaxonomy is not msgspec.UNSET:
-        _check_taxonomy(input.aiSettings.intentTaxonomy)
+    if input.aiSettings is not msgspec.UNSET:
+        change = input.aiSettings
+        if change.intentTaxonomy is not msgspec.UNSET:
+            _check_taxonomy(change.intentTaxonomy)
+        # Only the deployment's allowed models: a model name is where the server sends prompts.
+        require_allowed_choices(
+            ctx.settings,
+            model=change.model or None,
+            fallback_models=change.fallbackModels or None,
+            embedding_model=change.embeddingModel or None,
+            path="aiSettings",
+        )
     async with ctx.pool.acquire() as connection, connection.transaction():
         # Read and write under a row lock: two admins changing different settings at once both win.
         stored = await connection.fetchval(

@@ -1,4 +1,4 @@
-"""tickets.*: the helpdesk's tickets and their conversations (seed 002, as procedures).
+"""tickets.*: the helpdesk's tickets and their conversations.
 
 Viewers read (key scope ticket:read); agents and admins write (ticket:write). A ticket of another
 organization answers NOT_FOUND exactly like an id that does not exist.
@@ -6,7 +6,6 @@ organization answers NOT_FOUND exactly like an id that does not exist.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -15,6 +14,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.context import Context
 from app.errors import not_found
 from app.helpdesk import customers, messages, tickets
@@ -27,7 +27,9 @@ from app.helpdesk.validation import (
     required_text,
 )
 from app.registry import procedure
-from app.helpdesk.tiptap import plain_text
+from app.helpdesk.tiptap import Description
+from app.helpdesk.tiptap import description_text as checked_description_text
+from procedures.common import Success
 
 log = logging.getLogger("app.tickets")
 
@@ -38,11 +40,8 @@ MessageAuthor = Literal["customer", "agent"]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=50)]
 Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-# As sent: plain text, or a TipTap (ProseMirror) JSON document.
-Description = str | dict[str, Any]
 EscalationReason = Annotated[str, msgspec.Meta(max_length=2000)]
 
-MAX_DESCRIPTION_CHARS = 100_000
 MAX_TRAITS_BYTES = 16_384
 
 
@@ -93,10 +92,6 @@ class TicketList(msgspec.Struct, frozen=True, rename="camel"):
     items: list[Ticket]
     total: int
     total_exact: bool
-
-
-class Success(msgspec.Struct, frozen=True):
-    success: bool = True
 
 
 class UnreadCount(msgspec.Struct, frozen=True):
@@ -212,13 +207,6 @@ def message_from_row(row: asyncpg.Record) -> Message:
 # ---- input helpers ---------------------------------------------------------------------------
 
 
-def _description_text(description: Description, path: str = "description") -> str:
-    text = plain_text(description).strip()
-    if len(text) > MAX_DESCRIPTION_CHARS:
-        raise invalid(path, f"Expected text of at most {MAX_DESCRIPTION_CHARS} characters")
-    return text
-
-
 def _as_utc(moment: datetime | None) -> datetime | None:
     """A time without a zone is taken as UTC (superjson Dates always carry one)."""
     if moment is not None and moment.tzinfo is None:
@@ -226,18 +214,10 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-async def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
-    """Ask for the ticket's embedding to be (re)computed, when the embedding service exists."""
+def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
+    """Ask for the ticket's embedding to be recomputed in the background."""
     try:
-        from app.assist.embedding_refresh import schedule_ticket_embedding
-    except ModuleNotFoundError as error:
-        if error.name != "app.assist.embedding_refresh":
-            raise
-        return
-    try:
-        scheduled = schedule_ticket_embedding(ctx, org_id, ticket_id)
-        if inspect.isawaitable(scheduled):
-            await scheduled
+        schedule_ticket_embedding(ctx, org_id, ticket_id)
     except Exception:
         # The ticket is already saved: failing the request now would make the client retry and
         # create it twice. A missing embedding is recomputed on demand by ai.findSimilarTickets.
@@ -282,7 +262,7 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
     caller = ctx.require_caller()
     ensure_input_storable(input)
     subject = required_text(input.subject, "subject")
-    description_text = _description_text(input.description)
+    description_text = checked_description_text(input.description)
     tags = normalized_tags(input.tags)
     customer_input = input.customer
     if customer_input is not None and customer_input.traits is not None:
@@ -317,7 +297,7 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
             sla_due_at=_as_utc(input.sla_due_at),
         )
     ticket = ticket_from_row(row)
-    await _schedule_embedding(ctx, caller.org_id, ticket.id)
+    _schedule_embedding(ctx, caller.org_id, ticket.id)
     return ticket
 
 
@@ -330,7 +310,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
         changes["subject"] = required_text(input.subject, "subject")
     if input.description is not msgspec.UNSET:
         changes["description"] = msgspec.json.encode(input.description).decode()
-        changes["description_text"] = _description_text(input.description)
+        changes["description_text"] = checked_description_text(input.description)
     if input.status is not msgspec.UNSET:
         changes["status"] = input.status
     if input.priority is not msgspec.UNSET:
@@ -360,7 +340,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     if row is None:
         raise not_found("Ticket")
     if "subject" in changes or "description" in changes:
-        await _schedule_embedding(ctx, caller.org_id, input.id)
+        _schedule_embedding(ctx, caller.org_id, input.id)
     return ticket_from_row(row)
 
 

@@ -1,4 +1,4 @@
-"""Raw-HTTP checks of the tRPC wire protocol (shared/spec/trpc-wire.md), with httpx.
+"""Raw-HTTP checks of the tRPC wire protocol, with httpx.
 
 Covers what the official client (tests/test_interop.py) does not show: exact bodies and status
 codes of the spec's example exchanges (section 12), headers, request-level errors, limits,

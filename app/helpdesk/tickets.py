@@ -96,14 +96,6 @@ async def create_ticket(
     return row
 
 
-async def get_ticket(connection: asyncpg.Connection, org_id: UUID, ticket_id: UUID) -> asyncpg.Record | None:
-    return await connection.fetchrow(
-        f"SELECT {TICKET_COLUMNS} FROM tickets t {_CUSTOMER_JOIN} WHERE t.org_id = $1 AND t.id = $2",
-        org_id,
-        ticket_id,
-    )
-
-
 # Reading a ticket marks it read for the whole team. The update only writes when there is something
 # to clear, so the common case (already read) is a plain read. The SELECT sees the row as it was
 # before the update (one snapshot per statement), hence the literal 0.
