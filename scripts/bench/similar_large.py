@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from app.ai.local.engine import LOCAL_MODEL  # noqa: E402
-from app.assist.embeddings_store import (  # noqa: E402
+from app.assist.vector_search import (  # noqa: E402
     choose_strategy,
     ensure_model_index,
     ensure_org_index,
