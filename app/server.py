@@ -19,12 +19,13 @@ from starlette.routing import Route
 
 from app import __version__
 from app.assist.embedding_refresh import settle_background_work
+from app.assist.triage import TriageWorker
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
 from app.registry import load_procedures
 from app.trpc.endpoint import Receive, Scope, Send, TRPCEndpoint
-from app.wiring import build_engines, wire_services
+from app.wiring import build_engines
 
 log = logging.getLogger("app")
 TRPC_PREFIX = "/api/trpc"
@@ -54,10 +55,13 @@ def create_app(settings: Settings) -> Any:
             settings.database_url, settings.database_pool_size, settings.database_statement_cache_size
         )
         await build_engines(services)
-        wire_services(services)
+        triage = services.extras["triage_worker"] = TriageWorker(services)
+        triage.start()
         try:
             yield
         finally:
+            # A triage in hand is handed back (the next start takes it, charged once).
+            await triage.stop()
             # Requests are over (uvicorn waited for them): let the vectors they scheduled land
             # before the pool goes away.
             await settle_background_work(BACKGROUND_WORK_DEADLINE_SECONDS)

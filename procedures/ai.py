@@ -14,7 +14,6 @@ and similar tickets have a module each under `app/assist/`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -24,17 +23,17 @@ from app.ai.interface import Analysis, Classification, Priority, ReplyDraft, Sen
 from app.assist import articles, assignees, similarity
 from app.assist.articles import ArticleSuggestion
 from app.assist.assignees import AssigneeSuggestion
-from app.assist.engines import chat_engine, ledger, playground_engine, record
+from app.assist.engines import chat_engine, ledger, playground_engine, record_suggested
+from app.assist.feedback import Suggested, record_answer
 from app.assist.prompt_test import PromptTestOutput, run_prompt_test
 from app.assist.replies import reply_drafts
 from app.assist.similarity import SimilarTicketMatch
 from app.assist.tickets import apply_ai_results, org_settings, ticket_content, ticket_for_ai, valid_tags
-from app.assist.vectors import store_and_record, ticket_vector
+from app.assist.vectors import store_and_record, store_and_record_answer, ticket_vector
 from app.context import Context
 from app.errors import TRPCError
 from app.helpdesk.tiptap import Description
 from app.registry import Feature, procedure
-from app.usage.metering import record_token_usage
 from app.usage.report import GroupBy, TokenUsageReport, parse_usage_bound, token_usage_report
 
 # ---- input types --------------------------------------------------------------------------------
@@ -111,32 +110,60 @@ class TestPromptsInput(msgspec.Struct, frozen=True, kw_only=True):
 # ---- output types -------------------------------------------------------------------------------
 
 
+# Every answer a person can act on carries `suggestionId`: pass it to ai.feedback to say what
+# you did with the answer (accepted, edited, rejected).
+SuggestionId = UUID
+
+
 class SummaryOutput(msgspec.Struct, frozen=True, kw_only=True):
     summary: str
+    suggestionId: SuggestionId
 
 
 class TagsOutput(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[str]
+    suggestionId: SuggestionId
 
 
 class TextOutput(msgspec.Struct, frozen=True, kw_only=True):
     text: str
+    suggestionId: SuggestionId
+
+
+class SentimentOutput(Sentiment, frozen=True, kw_only=True):
+    suggestionId: SuggestionId
+
+
+class PriorityOutput(Priority, frozen=True, kw_only=True):
+    suggestionId: SuggestionId
+
+
+class ClassificationOutput(Classification, frozen=True, kw_only=True):
+    suggestionId: SuggestionId
+
+
+class AnalysisOutput(Analysis, frozen=True, kw_only=True):
+    suggestionId: SuggestionId
 
 
 class ReplySuggestions(msgspec.Struct, frozen=True, kw_only=True):
     suggestions: list[ReplyDraft]
+    suggestionId: SuggestionId
 
 
 class AssigneeOutput(msgspec.Struct, frozen=True, kw_only=True):
     suggestion: AssigneeSuggestion | None
+    suggestionId: SuggestionId
 
 
 class ArticleSuggestions(msgspec.Struct, frozen=True, kw_only=True):
     suggestions: list[ArticleSuggestion]
+    suggestionId: SuggestionId
 
 
 class SimilarTickets(msgspec.Struct, frozen=True, kw_only=True):
     similarTickets: list[SimilarTicketMatch]
+    suggestionId: SuggestionId
 
 
 class EmbeddingOutput(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,11 +175,13 @@ class EmbeddingOutput(msgspec.Struct, frozen=True, kw_only=True):
 class AutoTagResult(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[str]  # what the AI suggested (and what was applied)
     ticketTags: list[str]  # the ticket's tags afterwards
+    suggestionId: SuggestionId
 
 
 class SuggestReplyResult(msgspec.Struct, frozen=True, kw_only=True):
     suggestion: str  # the first draft, in the organization's preferred tone
     suggestions: list[ReplyDraft]
+    suggestionId: SuggestionId
 
 
 class RunOutput(msgspec.Struct, frozen=True, kw_only=True):
@@ -173,25 +202,30 @@ async def summarize_ticket(ctx: Context, input: TicketIdInput) -> SummaryOutput:
     result = await chat_engine(ctx, settings).summarize(ticket.text(), settings)
     async with ctx.pool.acquire() as connection, connection.transaction():
         await apply_ai_results(connection, caller.org_id, ticket.id, summary=result.value.summary, tags=[])
-        await record_token_usage(connection, caller, ledger(result.usage, "summarize", result.model))
-    return SummaryOutput(summary=result.value.summary)
+        suggestion_id = await record_answer(
+            connection, caller, ledger(result.usage, "summarize", result.model),
+            Suggested("summarizeTicket", result.model, ticket.id),
+        )
+    return SummaryOutput(summary=result.value.summary, suggestionId=suggestion_id)
 
 
 @procedure("ai.analyzeSentiment", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
-async def analyze_sentiment(ctx: Context, input: TextInput) -> Sentiment:
+async def analyze_sentiment(ctx: Context, input: TextInput) -> SentimentOutput:
     settings, _ = await org_settings(ctx)
     result = await chat_engine(ctx, settings.engine).sentiment(input.text, settings.engine)
-    await record(ctx, ledger(result.usage, "sentiment", result.model))
-    return result.value
+    suggested = Suggested("analyzeSentiment", result.model)
+    suggestion_id = await record_suggested(ctx, ledger(result.usage, "sentiment", result.model), suggested)
+    return SentimentOutput(**msgspec.structs.asdict(result.value), suggestionId=suggestion_id)
 
 
 @procedure("ai.predictPriority", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
-async def predict_priority(ctx: Context, input: TicketContentInput) -> Priority:
+async def predict_priority(ctx: Context, input: TicketContentInput) -> PriorityOutput:
     content = await ticket_content(input.subject, input.description)
     settings, _ = await org_settings(ctx)
     result = await chat_engine(ctx, settings.engine).priority(content, settings.engine)
-    await record(ctx, ledger(result.usage, "priority", result.model))
-    return result.value
+    suggested = Suggested("predictPriority", result.model)
+    suggestion_id = await record_suggested(ctx, ledger(result.usage, "priority", result.model), suggested)
+    return PriorityOutput(**msgspec.structs.asdict(result.value), suggestionId=suggestion_id)
 
 
 @procedure("ai.suggestTags", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
@@ -199,26 +233,29 @@ async def suggest_tags(ctx: Context, input: TicketContentInput) -> TagsOutput:
     content = await ticket_content(input.subject, input.description)
     settings, existing = await org_settings(ctx, with_existing_tags=True)
     result = await chat_engine(ctx, settings.engine).tags(content, existing, settings.engine)
-    await record(ctx, ledger(result.usage, "tags", result.model))
-    return TagsOutput(tags=valid_tags(result.value.tags))
+    suggested = Suggested("suggestTags", result.model)
+    suggestion_id = await record_suggested(ctx, ledger(result.usage, "tags", result.model), suggested)
+    return TagsOutput(tags=valid_tags(result.value.tags), suggestionId=suggestion_id)
 
 
 @procedure("ai.improveText", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
 async def improve_text(ctx: Context, input: ImproveTextInput) -> TextOutput:
     settings, _ = await org_settings(ctx)
     result = await chat_engine(ctx, settings.engine).improve(input.text, input.tone, settings.engine)
-    await record(ctx, ledger(result.usage, "improve", result.model))
-    return TextOutput(text=result.value.text)
+    suggested = Suggested("improveText", result.model)
+    suggestion_id = await record_suggested(ctx, ledger(result.usage, "improve", result.model), suggested)
+    return TextOutput(text=result.value.text, suggestionId=suggestion_id)
 
 
 @procedure("ai.classifyTicket", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
-async def classify_ticket(ctx: Context, input: ClassifyInput) -> Classification:
+async def classify_ticket(ctx: Context, input: ClassifyInput) -> ClassificationOutput:
     org, _ = await org_settings(ctx)
     engine, settings = playground_engine(ctx, org.engine, input.model, input.systemPrompt)
     content = await ticket_content(input.subject, input.description)
     result = await engine.classify(content, list(org.intent_taxonomy), settings)
-    await record(ctx, ledger(result.usage, "classify", result.model))
-    return result.value
+    suggested = Suggested("classifyTicket", result.model)
+    suggestion_id = await record_suggested(ctx, ledger(result.usage, "classify", result.model), suggested)
+    return ClassificationOutput(**msgspec.structs.asdict(result.value), suggestionId=suggestion_id)
 
 
 @procedure("ai.generateTicketEmbedding", "mutation", role="agent", scope="ai:run", feature="basic", metered=True, takes_id=("ticketId",))
@@ -240,13 +277,15 @@ async def generate_ticket_embedding(ctx: Context, input: TicketIdInput) -> Embed
 async def generate_reply_suggestions(ctx: Context, input: TicketIdInput) -> ReplySuggestions:
     ticket = await ticket_for_ai(ctx, input.ticketId)
     drafts, usage, vector = await reply_drafts(ctx, ticket)
-    await store_and_record(ctx, vector, usage)
-    return ReplySuggestions(suggestions=drafts)
+    suggested = Suggested("generateReplySuggestions", usage[-1].model, ticket.id)
+    suggestion_id = await store_and_record_answer(ctx, vector, usage, suggested)
+    return ReplySuggestions(suggestions=drafts, suggestionId=suggestion_id)
 
 
 @procedure("ai.suggestAssignee", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
 async def suggest_assignee(ctx: Context, input: SuggestAssigneeInput) -> AssigneeOutput:
-    return AssigneeOutput(suggestion=await assignees.suggest_assignee(ctx, input.subject, input.description, input.ticketId))
+    suggestion, suggestion_id = await assignees.suggest_assignee(ctx, input.subject, input.description, input.ticketId)
+    return AssigneeOutput(suggestion=suggestion, suggestionId=suggestion_id)
 
 
 @procedure("ai.suggestArticles", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
@@ -257,12 +296,13 @@ async def suggest_articles(ctx: Context, input: TicketIdInput) -> ArticleSuggest
     vector = await ticket_vector(ctx, ticket, settings)
     candidates = await articles.article_candidates(ctx, text, vector, settings)
     ranking = await chat_engine(ctx, settings).rank(text, articles.ranking_candidates(candidates), "article", settings)
-    await store_and_record(ctx, vector, [*vector.usage, *ledger(ranking.usage, "rank", ranking.model)])
-    return ArticleSuggestions(suggestions=articles.suggestions(candidates, ranking.value))
+    usage = [*vector.usage, *ledger(ranking.usage, "rank", ranking.model)]
+    suggestion_id = await store_and_record_answer(ctx, vector, usage, Suggested("suggestArticles", ranking.model, ticket.id))
+    return ArticleSuggestions(suggestions=articles.suggestions(candidates, ranking.value), suggestionId=suggestion_id)
 
 
 @procedure("ai.analyzeTicket", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
-async def analyze_ticket(ctx: Context, input: TicketIdInput) -> Analysis:
+async def analyze_ticket(ctx: Context, input: TicketIdInput) -> AnalysisOutput:
     """Summary, priority, tags and sentiment as ONE engine call (one AI operation); stores the
     summary and merges the suggested tags into the ticket."""
     caller = ctx.require_caller()
@@ -272,34 +312,28 @@ async def analyze_ticket(ctx: Context, input: TicketIdInput) -> Analysis:
     tags = valid_tags(result.value.tags)
     async with ctx.pool.acquire() as connection, connection.transaction():
         await apply_ai_results(connection, caller.org_id, ticket.id, summary=result.value.summary, tags=tags)
-        await record_token_usage(connection, caller, ledger(result.usage, "analyze", result.model))
+        suggestion_id = await record_answer(
+            connection, caller, ledger(result.usage, "analyze", result.model),
+            Suggested("analyzeTicket", result.model, ticket.id),
+        )
     # The engine's Analysis is the catalog's output shape; only the tags are the validated ones.
-    return msgspec.structs.replace(result.value, tags=tags)
+    return AnalysisOutput(**msgspec.structs.asdict(result.value) | {"tags": tags}, suggestionId=suggestion_id)
 
 
 @procedure("ai.findSimilarTickets", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
 async def find_similar_tickets(ctx: Context, input: FindSimilarInput) -> SimilarTickets:
-    return SimilarTickets(similarTickets=await similarity.similar_tickets(ctx, input.ticketId, input.limit))
+    matches, suggestion_id = await similarity.similar_tickets(ctx, input.ticketId, input.limit)
+    return SimilarTickets(similarTickets=matches, suggestionId=suggestion_id)
 
 
 # ---- usage --------------------------------------------------------------------------------------
 
 
-def _usage_bound(value: Any, field: str, *, end: bool) -> datetime | None:
-    if value is not None and not isinstance(value, (str, datetime, date)):
-        raise TRPCError(
-            "BAD_REQUEST",
-            f"Invalid input: Expected an ISO date or date-time - at `$.{field}`",
-            data={"issue": f"Expected an ISO date or date-time - at `$.{field}`"},
-        )
-    return parse_usage_bound(value, field=field, end=end)
-
-
 @procedure("ai.getTokenUsage", "query", scope="ticket:read")
 async def get_token_usage(ctx: Context, input: TokenUsageInput) -> TokenUsageReport:
     caller = ctx.require_caller()
-    start = _usage_bound(input.startDate, "startDate", end=False)
-    end = _usage_bound(input.endDate, "endDate", end=True)
+    start = parse_usage_bound(input.startDate, field="startDate", end=False)
+    end = parse_usage_bound(input.endDate, field="endDate", end=True)
     return await token_usage_report(ctx.pool, caller.org_id, start, end, input.groupBy)
 
 
@@ -344,8 +378,10 @@ async def run_action(ctx: Context, input: RunInput) -> RunOutput:
     if input.action == "suggest-reply":
         ticket = await ticket_for_ai(ctx, ticket_id)
         drafts, usage, vector = await reply_drafts(ctx, ticket)
-        await store_and_record(ctx, vector, usage)
-        return RunOutput(action=input.action, result=SuggestReplyResult(suggestion=drafts[0].text, suggestions=drafts))
+        suggested = Suggested("generateReplySuggestions", usage[-1].model, ticket.id)
+        suggestion_id = await store_and_record_answer(ctx, vector, usage, suggested)
+        result = SuggestReplyResult(suggestion=drafts[0].text, suggestions=drafts, suggestionId=suggestion_id)
+        return RunOutput(action=input.action, result=result)
     # auto-tag: suggest tags for the ticket and apply them.
     ticket = await ticket_for_ai(ctx, ticket_id, with_existing_tags=True)
     settings = ticket.settings.engine
@@ -353,8 +389,10 @@ async def run_action(ctx: Context, input: RunInput) -> RunOutput:
     tags = valid_tags(result.value.tags)
     async with ctx.pool.acquire() as connection, connection.transaction():
         merged = await apply_ai_results(connection, caller.org_id, ticket.id, summary=None, tags=tags)
-        await record_token_usage(connection, caller, ledger(result.usage, "tags", result.model))
-    return RunOutput(action=input.action, result=AutoTagResult(tags=tags, ticketTags=merged))
+        suggestion_id = await record_answer(
+            connection, caller, ledger(result.usage, "tags", result.model), Suggested("suggestTags", result.model, ticket.id)
+        )
+    return RunOutput(action=input.action, result=AutoTagResult(tags=tags, ticketTags=merged, suggestionId=suggestion_id))
 
 
 # ---- the prompt playground ----------------------------------------------------------------------

@@ -69,7 +69,7 @@ WHERE lower(u.email) = lower($1)
 """
 
 
-@procedure("auth.login", "mutation", public=True)
+@procedure("auth.login", "mutation", public=True, identify="optional")
 async def login(ctx: Context, input: LoginInput) -> SignedIn:
     _refuse_cross_site(ctx)
     pool = ctx.pool
@@ -116,7 +116,7 @@ async def login(ctx: Context, input: LoginInput) -> SignedIn:
 # ---- auth.logout --------------------------------------------------------------------------
 
 
-@procedure("auth.logout", "mutation", public=True)
+@procedure("auth.logout", "mutation", public=True, identify="optional")
 async def logout(ctx: Context) -> Success:
     _refuse_cross_site(ctx)
     caller = ctx.caller

@@ -26,6 +26,8 @@ SystemPrompt = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 IntentName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 OrgName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Tone = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+TriageField = Literal["priority", "tags", "assignee"]
+Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 
 
 class Intent(msgspec.Struct, frozen=True):
@@ -44,6 +46,12 @@ class AiSettings(msgspec.Struct, frozen=True):
     # Empty: the default taxonomy (five cancellation intents).
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] = []
     autoTriage: bool = False
+    # What auto-triage writes to a new ticket; the rest it only suggests (see the ticket's aiTriage).
+    autoTriageApply: list[TriageField] = msgspec.field(default_factory=lambda: ["priority", "tags"])
+    # The least confidence at which auto-triage assigns the suggested agent.
+    autoTriageAssigneeMinConfidence: Fraction = 0.7
+    # Keep the final text people send with feedback on a suggestion (it may hold customer data).
+    keepFeedbackText: bool = False
     redactPii: bool = True
     replyTone: Tone = "friendly"
     language: LanguageCode | None = None
@@ -58,6 +66,9 @@ class AiSettingsChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     systemPrompts: dict[PromptOperation, SystemPrompt] | msgspec.UnsetType = msgspec.UNSET
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
     autoTriage: bool | msgspec.UnsetType = msgspec.UNSET
+    autoTriageApply: Annotated[list[TriageField], msgspec.Meta(max_length=3)] | msgspec.UnsetType = msgspec.UNSET
+    autoTriageAssigneeMinConfidence: Fraction | msgspec.UnsetType = msgspec.UNSET
+    keepFeedbackText: bool | msgspec.UnsetType = msgspec.UNSET
     redactPii: bool | msgspec.UnsetType = msgspec.UNSET
     replyTone: Tone | msgspec.UnsetType = msgspec.UNSET
     language: LanguageCode | None | msgspec.UnsetType = msgspec.UNSET

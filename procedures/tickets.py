@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 
 from app.assist.embedding_refresh import schedule_ticket_embedding
+from app.assist.triage import TriageRecord, TriageStatus, enqueue_triage, read_triage_record, wake_triage
 from app.context import Context
 from app.errors import not_found
 from app.helpdesk import customers, messages, tickets
@@ -73,6 +74,8 @@ class Ticket(msgspec.Struct, frozen=True, rename="camel"):
     unread_count: int
     created_at: datetime
     updated_at: datetime
+    # What auto-triage did, when the organization has it on; null for a ticket never triaged.
+    ai_triage: TriageRecord | None
 
 
 class Message(msgspec.Struct, frozen=True, rename="camel"):
@@ -109,6 +112,8 @@ class ListTicketsInput(msgspec.Struct, frozen=True, rename="camel"):
     tag: Tag | None = None
     assignee_id: UUID | None = None
     search: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    # Tickets whose auto-triage is in this state; "none": never triaged.
+    ai_triage: TriageStatus | Literal["none"] | None = None
 
 
 class TicketIdInput(msgspec.Struct, frozen=True):
@@ -125,7 +130,9 @@ class CreateTicketInput(msgspec.Struct, frozen=True, rename="camel"):
     subject: Subject
     description: Description
     status: TicketStatus = "open"
-    priority: TicketPriority = "normal"
+    # Left out: "normal", which auto-triage may then change. Given: kept, even by auto-triage.
+    priority: TicketPriority | msgspec.UnsetType = msgspec.UNSET
+    # Given (non-empty): kept as they are by auto-triage, which otherwise adds its own.
     tags: Tags = []
     customer: CustomerInput | None = None
     sla_due_at: datetime | None = None
@@ -186,6 +193,7 @@ def _ticket_values(row: asyncpg.Record) -> dict[str, Any]:
         unread_count=row["unread_count"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        ai_triage=read_triage_record(row["ai_triage"]),
     )
 
 
@@ -238,6 +246,7 @@ async def list_tickets(ctx: Context, input: ListTicketsInput) -> TicketList:
         tag=normalized_tag(input.tag, "tag") if input.tag is not None else None,
         assignee_id=input.assignee_id,
         search=search or None,
+        triage=input.ai_triage,
     )
     async with ctx.pool.acquire() as connection:
         page = await tickets.list_tickets(connection, caller.org_id, filters, limit=input.limit, offset=input.offset)
@@ -290,14 +299,21 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
             description_json=msgspec.json.encode(input.description).decode(),
             description_text=description_text,
             status=input.status,
-            priority=input.priority,
+            priority="normal" if input.priority is msgspec.UNSET else input.priority,
             tags=tags,
             customer_id=customer_id,
             customer_search_text=customer_search_text,
             sla_due_at=_as_utc(input.sla_due_at),
+            manual_fields=[
+                *(["priority"] if input.priority is not msgspec.UNSET else []),
+                *(["tags"] if tags else []),
+            ],
         )
-    ticket = ticket_from_row(row)
+        pending_triage = await enqueue_triage(connection, caller.org_id, row["id"], "created")
+    ticket = msgspec.structs.replace(ticket_from_row(row), ai_triage=pending_triage)
     _schedule_embedding(ctx, caller.org_id, ticket.id)
+    if pending_triage is not None:
+        wake_triage(ctx.services)
     return ticket
 
 
@@ -358,7 +374,7 @@ async def add_message(ctx: Context, input: AddMessageInput) -> Message:
     caller = ctx.require_caller()
     ensure_input_storable(input)
     content = required_text(input.content, "content")
-    async with ctx.pool.acquire() as connection:
+    async with ctx.pool.acquire() as connection, connection.transaction():
         row = await messages.append_message(
             connection,
             caller.org_id,
@@ -369,8 +385,14 @@ async def add_message(ctx: Context, input: AddMessageInput) -> Message:
             author_user_id=caller.user_id if input.author == "agent" else None,
             content=content,
         )
+        # A customer who writes again on a resolved ticket reopened it: triage it afresh.
+        pending_triage = None
+        if row is not None and row["reopened"]:
+            pending_triage = await enqueue_triage(connection, caller.org_id, input.ticket_id, "reopened")
     if row is None:
         raise not_found("Ticket")
+    if pending_triage is not None:
+        wake_triage(ctx.services)
     return message_from_row(row)
 
 

@@ -146,7 +146,7 @@ async def test_summarize_ticket_stores_the_summary_and_writes_the_ledger(
 
     answer = client.mutation("ai.summarizeTicket", {"ticketId": ticket["id"]})
 
-    assert set(answer) == {"summary"} and answer["summary"].strip()
+    assert set(answer) == {"summary", "suggestionId"} and answer["summary"].strip()
     stored = await db.fetchval("SELECT ai_summary FROM tickets WHERE org_id = $1 AND id = $2", org.id, UUID(ticket["id"]))
     assert stored == answer["summary"]
     assert await operations_counted(db, org.id) == before + 1
@@ -178,7 +178,7 @@ async def test_analyze_sentiment(db: asyncpg.Pool, business: tuple[Org, User, TR
     )
     happy = client.mutation("ai.analyzeSentiment", {"text": "Thank you so much, that fixed it. Great support!"})
     for answer in (angry, happy):
-        assert set(answer) == {"sentiment", "score", "emotions", "urgency"}
+        assert set(answer) == {"sentiment", "score", "emotions", "urgency", "suggestionId"}
         assert -1 <= answer["score"] <= 1 and answer["urgency"] in ("low", "medium", "high")
         expected = "positive" if answer["score"] >= 0.3 else "negative" if answer["score"] <= -0.3 else "neutral"
         assert answer["sentiment"] == expected
@@ -196,7 +196,7 @@ async def test_predict_priority_reads_tiptap_descriptions(business: tuple[Org, U
             "description": doc("Our main production server is completely down. All customers are affected."),
         },
     )
-    assert set(answer) == {"priority", "confidence", "reasoning"}
+    assert set(answer) == {"priority", "confidence", "reasoning", "suggestionId"}
     assert answer["priority"] in ("urgent", "high") and 0 <= answer["confidence"] <= 1 and answer["reasoning"]
     calm = client.mutation("ai.predictPriority", {"subject": "Dark mode?", "description": "Would be nice to have some day."})
     assert calm["priority"] in ("low", "normal")
@@ -208,7 +208,7 @@ async def test_suggest_tags_prefers_the_organizations_tags(db: asyncpg.Pool, bus
     answer = client.mutation(
         "ai.suggestTags", {"subject": "Double charge on my card", "description": "You billed my credit card twice for March."}
     )
-    assert set(answer) == {"tags"}
+    assert set(answer) == {"tags", "suggestionId"}
     tags = answer["tags"]
     assert tags and tags == [tag.lower() for tag in tags] and len(tags) == len(set(tags))
     assert "billing" in tags
@@ -219,7 +219,7 @@ async def test_suggest_tags_prefers_the_organizations_tags(db: asyncpg.Pool, bus
 async def test_improve_text(business: tuple[Org, User, TRPCClient]) -> None:
     _, _, client = business
     answer = client.mutation("ai.improveText", {"text": "hi. we fixed ur issue, try again pls", "tone": "professional"})
-    assert set(answer) == {"text"} and answer["text"].strip()
+    assert set(answer) == {"text", "suggestionId"} and answer["text"].strip()
 
 
 async def test_classify_ticket_with_the_default_and_an_organizations_taxonomy(
@@ -229,7 +229,7 @@ async def test_classify_ticket_with_the_default_and_an_organizations_taxonomy(
     cancel = client.mutation(
         "ai.classifyTicket", {"subject": "Cancel my subscription", "description": "I would like to cancel my subscription please."}
     )
-    assert set(cancel) == {"intent", "confidence", "reasoning", "detectedLanguage"}
+    assert set(cancel) == {"intent", "confidence", "reasoning", "detectedLanguage", "suggestionId"}
     assert cancel["intent"] == "cancel_request" and cancel["detectedLanguage"] == "en"
     spanish = client.mutation("ai.classifyTicket", {"subject": "Cancelar suscripción", "description": "Quiero cancelar mi suscripción y que me devuelvan el dinero, o reclamo al banco."})
     assert spanish["detectedLanguage"] == "es" and spanish["intent"] == "cancel_escalate"
@@ -364,7 +364,7 @@ async def test_suggest_assignee_answers_null_when_nobody_fits(db: asyncpg.Pool, 
     agent = await create_user(db, org.id, role="agent")  # no expertise, no history
     client = await asyncio.to_thread(login, live_server, agent)
     answer = client.mutation("ai.suggestAssignee", {"subject": "Printer on fire", "description": "Literally."})
-    assert answer == {"suggestion": None}
+    assert answer == {"suggestion": None, "suggestionId": answer["suggestionId"]}
 
 
 async def test_suggest_articles_published_only_and_empty_when_nothing_fits(
@@ -395,7 +395,7 @@ async def test_suggest_articles_published_only_and_empty_when_nothing_fits(
     assert [item["relevance"] for item in suggestions] == sorted((item["relevance"] for item in suggestions), reverse=True)
 
     unrelated = new_ticket(client, "Webhook payload signature", "The HMAC of webhook deliveries does not verify with our secret.")
-    assert client.mutation("ai.suggestArticles", {"ticketId": unrelated["id"]}) == {"suggestions": []}
+    assert client.mutation("ai.suggestArticles", {"ticketId": unrelated["id"]})["suggestions"] == []
 
 
 async def test_analyze_ticket_is_one_operation_and_stores_summary_and_tags(
@@ -408,7 +408,7 @@ async def test_analyze_ticket_is_one_operation_and_stores_summary_and_tags(
     )
     before = await operations_counted(db, org.id)
     answer = client.mutation("ai.analyzeTicket", {"ticketId": ticket["id"]})
-    assert set(answer) == {"summary", "priority", "tags", "sentiment"}
+    assert set(answer) == {"summary", "priority", "tags", "sentiment", "suggestionId"}
     assert set(answer["priority"]) == {"priority", "confidence", "reasoning"}
     assert set(answer["sentiment"]) == {"sentiment", "score", "emotions", "urgency"}
     assert answer["summary"].strip() and answer["tags"]
@@ -500,7 +500,11 @@ async def test_ai_run_actions(db: asyncpg.Pool, business: tuple[Org, User, TRPCC
     assert reply["result"]["suggestion"] == reply["result"]["suggestions"][0]["text"]
 
     improved = client.mutation("ai.run", {"action": "improve", "text": "thx, fixed now"})
-    assert improved == {"object": "ai_result", "action": "improve", "result": {"text": improved["result"]["text"]}}
+    assert improved == {
+        "object": "ai_result",
+        "action": "improve",
+        "result": {"text": improved["result"]["text"], "suggestionId": improved["result"]["suggestionId"]},
+    }
     assert error_code(lambda: client.mutation("ai.run", {"action": "improve"})) == "BAD_REQUEST"
     for_ticket = client.mutation("ai.run", {"action": "improve", "text": "thx, fixed now", "ticketId": ticket["id"]})
     assert for_ticket["result"]["text"]
@@ -591,12 +595,16 @@ def sample_inputs(ticket_id: str) -> dict[str, dict[str, Any]]:
 def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
     registry = load_procedures()
     ai = {path: proc for path, proc in registry.items() if path.startswith("ai.")}
-    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage"}
+    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage", "ai.feedback", "ai.getFeedbackStats"}
     basic = {"ai.summarizeTicket", "ai.analyzeSentiment", "ai.predictPriority", "ai.suggestTags", "ai.improveText",
              "ai.classifyTicket", "ai.generateTicketEmbedding", "ai.run"}
     for path, proc in ai.items():
-        if path == "ai.getTokenUsage":
+        if path in ("ai.getTokenUsage", "ai.getFeedbackStats"):
             assert (proc.kind, proc.metered, proc.feature, proc.role) == ("query", False, None, "viewer")
+            continue
+        if path == "ai.feedback":
+            # A person's verdict on a suggestion: no model runs, nothing is metered.
+            assert (proc.kind, proc.metered, proc.feature, proc.role) == ("mutation", False, None, "agent")
             continue
         assert proc.kind == "mutation" and proc.metered and proc.scope == "ai:run"
         assert proc.feature == ("basic" if path in basic else "full"), path
@@ -796,7 +804,7 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     ticket = new_ticket(client, "Login fails", "I cannot log in since the update.")
     fake.queue_chat(json_answer({"summary": "The customer cannot log in since the update."}))
     answer = client.mutation("ai.summarizeTicket", {"ticketId": ticket["id"]})
-    assert answer == {"summary": "The customer cannot log in since the update."}
+    assert answer["summary"] == "The customer cannot log in since the update."
     assert fake.chat_models == ["gpt-test"]  # litellm drops the provider prefix
     rows = [row for row in await ledger(db, org.id) if row["operation"] == "summarize"]
     assert len(rows) == 1 and rows[0]["model"] == "openai/gpt-test"

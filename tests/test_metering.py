@@ -418,9 +418,10 @@ async def test_record_token_usage_writes_one_row_per_model_call(db: asyncpg.Pool
     assert {r["user_id"] for r in rows} == {caller.user_id}
 
 
-def test_ledger_operations_are_the_engine_operations() -> None:
+def test_ledger_operations_are_the_engine_operations_and_triage() -> None:
     assert LEDGER_OPERATIONS == {
-        "summarize", "sentiment", "priority", "tags", "replies", "classify", "improve", "rank", "analyze", "embed"
+        "summarize", "sentiment", "priority", "tags", "replies", "classify", "improve", "rank", "analyze", "embed",
+        "triage",
     }
 
 

@@ -96,7 +96,7 @@ async def test_create_answers_the_catalog_ticket_with_plain_text_and_customer(db
 
     assert set(ticket) == {
         "id", "number", "subject", "description", "descriptionText", "status", "priority", "tags", "assigneeId",
-        "customer", "aiSummary", "aiResolved", "escalationReason", "slaDueAt", "unreadCount", "createdAt", "updatedAt",
+        "customer", "aiSummary", "aiResolved", "escalationReason", "slaDueAt", "unreadCount", "createdAt", "updatedAt", "aiTriage",
     }  # fmt: skip
     assert ticket["number"] == 1
     assert ticket["subject"] == "Double charge on my invoice"
@@ -295,10 +295,21 @@ async def test_customer_messages_raise_the_unread_count_and_reading_clears_it(db
 async def test_unread_count_leaves_out_resolved_and_closed_tickets(db, live_server):
     _, _, client = await member_client(db, live_server)
     statuses = ["open", "pending", "on_hold", "resolved", "closed"]
-    for status, ticket in [(status, create(client, status=status)) for status in statuses]:
+    for status, ticket in [(status, create(client)) for status in statuses]:
         for _ in range(statuses.index(status) + 1):
             client.mutation("tickets.addMessage", {"ticketId": ticket["id"], "content": "ping", "author": "customer"})
+        client.mutation("tickets.update", {"id": ticket["id"], "status": status})
     assert client.query("tickets.unreadCount") == {"count": 1 + 2 + 3}
+
+
+async def test_a_customer_message_reopens_a_resolved_or_closed_ticket(db, live_server):
+    _, _, client = await member_client(db, live_server)
+    for status in ("resolved", "closed"):
+        ticket = create(client, status=status)
+        client.mutation("tickets.addMessage", {"ticketId": ticket["id"], "content": "Noted, thanks", "author": "agent"})
+        assert client.query("tickets.get", {"id": ticket["id"]})["status"] == status  # an agent's note does not
+        client.mutation("tickets.addMessage", {"ticketId": ticket["id"], "content": "Still broken!", "author": "customer"})
+        assert client.query("tickets.get", {"id": ticket["id"]})["status"] == "open"
 
 
 async def test_a_blank_message_is_refused(db, live_server):

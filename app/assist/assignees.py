@@ -12,15 +12,16 @@ from uuid import UUID
 
 import msgspec
 
-from app.ai.interface import Candidate, RankedCandidate, TicketText, TokenUsage
+from app.ai.interface import Candidate, EngineSettings, RankedCandidate, TicketText, TokenUsage
 from app.ai.local.text import fold, words
 from app.ai.local.workers import run_cpu
 from app.assist.articles import scaled_cosine
 from app.assist.vector_search import SimilarTicket, nearest_tickets
 from app.assist.engines import chat_engine, ledger
-from app.assist.queries import Agent, assignable_agents
+from app.assist.queries import Agent, TicketForAI, assignable_agents
 from app.assist.tickets import org_settings, ticket_content, ticket_for_ai
-from app.assist.vectors import TextVector, content_vector, store_and_record, ticket_vector
+from app.assist.feedback import Suggested
+from app.assist.vectors import TextVector, content_vector, store_and_record_answer, ticket_vector
 from app.context import Context
 
 # An agent's record on similar tickets: the nearest tickets of the organization looked at, and how
@@ -124,18 +125,20 @@ def _suggestion(
     )
 
 
-async def suggest_assignee(
-    ctx: Context, subject: str, description: str | dict, ticket_id: UUID | None
-) -> AssigneeSuggestion | None:
-    """The best agent for the text (of the ticket `ticket_id`, if given, whose stored vector and
-    tags are used when the text is the ticket's own); stores a fresh ticket vector with the ledger."""
+@dataclass(frozen=True, slots=True)
+class RankedAgents:
+    best: AssigneeSuggestion | None
+    to_store: TextVector | None  # the ticket's fresh vector, when its stored one was missing or stale
+    usage: list[TokenUsage]
+    model: str  # the model that ranked
+
+
+async def rank_agents(
+    ctx: Context, content: TicketText, ticket: TicketForAI | None, ticket_tags: list[str], settings: EngineSettings
+) -> RankedAgents:
+    """The best agent for `content`, with what to store and record: the shared core of
+    ai.suggestAssignee and auto-triage, which write the ledger in their own transactions."""
     caller = ctx.require_caller()
-    content = await ticket_content(subject, description)
-    ticket = await ticket_for_ai(ctx, ticket_id, with_messages=False) if ticket_id is not None else None
-    if ticket is not None:
-        settings, ticket_tags = ticket.settings.engine, ticket.tags
-    else:
-        settings, ticket_tags = (await org_settings(ctx))[0].engine, []
     agents = await assignable_agents(ctx.pool, caller.org_id)
     stored: TextVector | None = None
     if ticket is not None and (ticket.subject, ticket.description_text) == (content.subject, content.description):
@@ -144,12 +147,27 @@ async def suggest_assignee(
     async with ctx.pool.acquire() as connection:
         neighbours = await nearest_tickets(
             connection, caller.org_id, vector.model, vector.dimensions, vector.vector, ASSIGNEE_NEIGHBOURS,
-            exclude_ticket_id=ticket_id,
+            exclude_ticket_id=ticket.id if ticket is not None else None,
         )
     records = resolved_records(neighbours, {agent.id for agent in agents})
     candidates = await run_cpu(agent_candidates, agents, records, content, ticket_tags)
     result = await chat_engine(ctx, settings).rank(content, candidates, "agent", settings)
     usage: list[TokenUsage] = [*vector.usage, *ledger(result.usage, "rank", result.model)]
-    suggestion = _suggestion(result.value.ranked, agents, records, len(neighbours))
-    await store_and_record(ctx, stored, usage)
-    return suggestion
+    return RankedAgents(_suggestion(result.value.ranked, agents, records, len(neighbours)), stored, usage, result.model)
+
+
+async def suggest_assignee(
+    ctx: Context, subject: str, description: str | dict, ticket_id: UUID | None
+) -> tuple[AssigneeSuggestion | None, UUID]:
+    """The best agent for the text (of the ticket `ticket_id`, if given, whose stored vector and
+    tags are used when the text is the ticket's own) and the answer's suggestion id; stores a
+    fresh ticket vector with the ledger."""
+    content = await ticket_content(subject, description)
+    ticket = await ticket_for_ai(ctx, ticket_id, with_messages=False) if ticket_id is not None else None
+    if ticket is not None:
+        settings, ticket_tags = ticket.settings.engine, ticket.tags
+    else:
+        settings, ticket_tags = (await org_settings(ctx))[0].engine, []
+    ranked = await rank_agents(ctx, content, ticket, ticket_tags, settings)
+    suggested = Suggested("suggestAssignee", ranked.model, ticket_id)
+    return ranked.best, await store_and_record_answer(ctx, ranked.to_store, ranked.usage, suggested)

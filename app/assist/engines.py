@@ -8,8 +8,11 @@ engine has passed the deployment's allow-list (`app.assist.models`).
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from app.ai.choose import choose_embedding_engine, choose_engine
 from app.ai.interface import Engine, EngineSettings, TokenUsage
+from app.assist.feedback import Suggested, record_answer
 from app.assist.models import require_allowed
 from app.assist.settings import with_overrides
 from app.context import Context
@@ -69,3 +72,9 @@ async def record(ctx: Context, usage: list[TokenUsage]) -> None:
     """The ledger rows of an operation whose only write they are (one statement: atomic alone)."""
     async with ctx.pool.acquire() as connection:
         await record_token_usage(connection, ctx.require_caller(), usage)
+
+
+async def record_suggested(ctx: Context, usage: list[TokenUsage], suggested: Suggested) -> UUID:
+    """The ledger rows of an answer a person can act on, and its suggestion, in one transaction."""
+    async with ctx.pool.acquire() as connection, connection.transaction():
+        return await record_answer(connection, ctx.require_caller(), usage, suggested)

@@ -17,7 +17,7 @@ from app.assist.queries import TicketForAI
 from app.assist.tickets import ticket_for_ai
 from app.assist.vectors import store_vector, ticket_vector
 from app.context import Context
-from app.usage.metering import record_token_usage
+from app.assist.feedback import Suggested, record_answer
 
 # The ticket's own key terms come from its start: enough to name what it is about.
 _TICKET_TERMS_CHARS = 600
@@ -66,8 +66,9 @@ def explained_matches(ticket: TicketForAI, matches: list[SimilarTicket]) -> list
     ]
 
 
-async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> list[SimilarTicketMatch]:
-    """The `limit` tickets nearest to the ticket, explained; one ledger row ("rank")."""
+async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> tuple[list[SimilarTicketMatch], UUID]:
+    """The `limit` tickets nearest to the ticket, explained, and the answer's suggestion id; one
+    ledger row ("rank")."""
     caller = ctx.require_caller()
     # The usual case -- the ticket's vector is stored and current -- runs on one connection with
     # no model call: read, search, ledger row.
@@ -79,11 +80,13 @@ async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> list[Sim
         stored = ticket.current_vector(model, dimensions)
         if stored is not None:
             matches = await nearest_tickets(connection, caller.org_id, model, dimensions, stored, limit, exclude_ticket_id=ticket.id)
-            # The only write: nothing else to keep it atomic with.
-            await record_token_usage(connection, caller, ledger([], "rank", model))
+            async with connection.transaction():
+                suggestion_id = await record_answer(
+                    connection, caller, ledger([], "rank", model), Suggested("findSimilarTickets", model, ticket.id)
+                )
             await embedding_refresh.build_org_index_if_due(ctx.services, connection, caller.org_id, model, dimensions)
     if stored is not None:
-        return await run_cpu(explained_matches, ticket, matches)
+        return await run_cpu(explained_matches, ticket, matches), suggestion_id
     # No current vector: embed the ticket first (without holding a connection while the engine
     # works), then store it, search and write the ledger in one transaction.
     vector = await ticket_vector(ctx, ticket, settings)
@@ -94,5 +97,10 @@ async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> list[Sim
             matches = await nearest_tickets(
                 connection, caller.org_id, vector.model, vector.dimensions, vector.vector, limit, exclude_ticket_id=ticket.id
             )
-            await record_token_usage(connection, caller, ledger(vector.usage, "rank", vector.model))
-    return await run_cpu(explained_matches, ticket, matches)
+            suggestion_id = await record_answer(
+                connection,
+                caller,
+                ledger(vector.usage, "rank", vector.model),
+                Suggested("findSimilarTickets", vector.model, ticket.id),
+            )
+    return await run_cpu(explained_matches, ticket, matches), suggestion_id

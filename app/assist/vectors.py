@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import numpy as np
@@ -13,6 +14,7 @@ from app.ai.interface import AIError, AIResult, EngineSettings, TicketText, Toke
 from app.assist.embeddings_store import EmbeddingRow, content_hash, ticket_embedding_text, upsert_ticket_embeddings
 from app.assist.vector_search import ensure_model_index
 from app.assist.engines import embedding_engine
+from app.assist.feedback import Suggested, record_answer
 from app.assist.queries import TicketForAI
 from app.context import Context
 from app.usage.metering import record_token_usage
@@ -71,11 +73,30 @@ async def store_vector(connection: asyncpg.Connection, org_id: Any, vector: Text
 
 async def store_and_record(ctx: Context, vector: TextVector | None, usage: list[TokenUsage]) -> bool:
     """A fresh vector and the call's ledger rows in one transaction; True if a vector was written."""
+    stored, _ = await _store_and_record(ctx, vector, usage, None)
+    return stored
+
+
+async def store_and_record_answer(
+    ctx: Context, vector: TextVector | None, usage: list[TokenUsage], suggested: Suggested
+) -> UUID:
+    """store_and_record for an answer a person can act on: its suggestion is recorded too, and
+    its id returned."""
+    _, suggestion_id = await _store_and_record(ctx, vector, usage, suggested)
+    assert suggestion_id is not None
+    return suggestion_id
+
+
+async def _store_and_record(
+    ctx: Context, vector: TextVector | None, usage: list[TokenUsage], suggested: Suggested | None
+) -> tuple[bool, UUID | None]:
     caller = ctx.require_caller()
     async with ctx.pool.acquire() as connection:
         if vector is not None and vector.to_store is not None:
             await ensure_model_index(connection, vector.model, vector.dimensions)
         async with connection.transaction():
             stored = await store_vector(connection, caller.org_id, vector) if vector is not None else False
-            await record_token_usage(connection, caller, usage)
-    return stored
+            if suggested is None:
+                await record_token_usage(connection, caller, usage)
+                return stored, None
+            return stored, await record_answer(connection, caller, usage, suggested)

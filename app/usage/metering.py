@@ -3,7 +3,7 @@
 All state lives in PostgreSQL (rate_limit_windows, ai_usage_periods, token_usage), so every
 worker process and every host agrees; nothing here is counted in memory.
 
-How a metered call runs (`meter_call`, wired as `Services.meter`, wrapped by `app.calls.run_call`
+How a metered call runs (`meter_call`, called by `app.calls.call_procedure`
 around every procedure declared `metered` or `rate_limited`):
 
 1. One SQL statement (`admit_call`) counts the request in the caller's window (fixed windows on
@@ -38,7 +38,8 @@ The transaction contract for a metered handler (the ai.* procedures):
 Ledger operation names: `token_usage.operation` is the engine operation that made the model call,
 one of `LEDGER_OPERATIONS` (the names of `app.ai.interface.OPERATIONS`, which the engines put in
 `TokenUsage.operation`): summarize, sentiment, priority, tags, replies, classify, improve, rank
-(articles, assignees and similar tickets), analyze and embed. They are part of the API
+(articles, assignees and similar tickets), analyze and embed, plus triage (auto-triage of a new
+ticket, app.assist.triage). They are part of the API
 (`ai.getTokenUsage` groups by them), so they are never renamed.
 """
 
@@ -62,7 +63,8 @@ from app.registry import Procedure
 
 log = logging.getLogger("app.usage.metering")
 
-LEDGER_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
+# The engines' operations, and auto-triage, which runs several of them as one operation of its own.
+LEDGER_OPERATIONS: frozenset[str] = frozenset((*OPERATIONS, "triage"))
 
 # Releases still running for calls whose client left; asyncio keeps only weak references to tasks.
 _pending_releases: set[asyncio.Future[Any]] = set()
@@ -170,7 +172,7 @@ class Reservation:
 
 
 async def admit_call(
-    pool: asyncpg.Pool,
+    pool: asyncpg.Pool | asyncpg.Connection,
     caller: Caller,
     *,
     metered: bool,
@@ -180,7 +182,8 @@ async def admit_call(
     """Count the request against the caller's rate and, for a metered call, reserve one operation.
 
     Returns the reservation (None for a call that is only rate-limited); raises TOO_MANY_REQUESTS
-    when the rate or the quota is exhausted, in which case nothing was reserved.
+    when the rate or the quota is exhausted, in which case nothing was reserved. On a connection
+    inside a transaction, the reservation commits or rolls back with that transaction.
     """
     row = await pool.fetchrow(
         _ADMIT_SQL, caller.org_id, caller.usage_subject, rate_limited, rate_limit_per_minute, metered

@@ -237,14 +237,18 @@ async def token_usage_report(
     return TokenUsageReport(usage=groups, totals=totals)
 
 
-def parse_usage_bound(value: str | datetime | date | None, *, field: str, end: bool) -> datetime | None:
+def parse_usage_bound(value: object, *, field: str, end: bool) -> datetime | None:
     """A report bound from `startDate` / `endDate`: an ISO date or date-time, or a Date.
 
     A date alone means its whole UTC day: as a start, its midnight; as an end, the next midnight
-    (the range is half-open). A date-time without an offset is read as UTC.
+    (the range is half-open). A date-time without an offset is read as UTC. Anything else is
+    BAD_REQUEST at the field.
     """
     if value is None:
         return None
+    if not isinstance(value, (str, datetime, date)):
+        issue = f"Expected an ISO date or date-time - at `$.{field}`"
+        raise TRPCError("BAD_REQUEST", f"Invalid input: {issue}", data={"issue": issue})
     if isinstance(value, str):
         text = value.strip()
         try:

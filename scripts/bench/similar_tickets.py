@@ -236,11 +236,11 @@ async def measure_analyze_in_process(
     database_url: str, cookies: dict[str, str], ticket_ids: list[UUID], rounds: int
 ) -> list[float]:
     """ai.analyzeTicket through the app's call pipeline in this process: no HTTP, no network."""
-    from app.calls import find_procedure, prepare_call, run_call
+    from app.calls import Call, call_procedure
     from app.config import load_settings
     from app.context import RequestInfo, ResponseEffects, Services
     from app.registry import load_procedures
-    from app.wiring import build_engines, wire_services
+    from app.wiring import build_engines
 
     os.environ.setdefault("APP_ENV", "test")
     settings = load_settings(
@@ -250,18 +250,16 @@ async def measure_analyze_in_process(
     pool = await create_pool(database_url, 4)
     services = Services(settings=settings, pool=pool)
     await build_engines(services)
-    wire_services(services)
     samples = []
     try:
         for index in range(rounds):
             request = RequestInfo(method="POST", headers={}, cookies=cookies, client_address="127.0.0.1", origin_trusted=True)
             ticket_id = ticket_ids[index % len(ticket_ids)]
             started = time.perf_counter()
-            procedure = find_procedure("ai.analyzeTicket")
-            context, value = await prepare_call(
-                services, request, procedure, {"ticketId": str(ticket_id)}, ResponseEffects()
-            )
-            await run_call(procedure, context, value)
+            call = Call("ai.analyzeTicket", {"ticketId": str(ticket_id)}, superjson=False, batched=False)
+            outcome = await call_procedure(services, request, ResponseEffects(), call)
+            if outcome.error is not None:
+                raise outcome.error
             samples.append((time.perf_counter() - started) * 1000)
     finally:
         await pool.close()
