@@ -68,6 +68,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Test support: extra procedure modules to register (comma-separated dotted names).
     extra_procedure_modules: tuple[str, ...] = ()
     database_pool_size: int = 10
+    # asyncpg's per-connection cache of named prepared statements (its default, 100). 0 turns it
+    # off, which PgBouncer in transaction mode needs (before 1.21 it cannot follow a named
+    # statement from one server connection to the next): every statement is then parsed anew.
+    database_statement_cache_size: int = 100
 
     @property
     def is_production(self) -> bool:
@@ -147,6 +151,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("DATA_DIR", "data_dir", _text),
     ("DATABASE_URL", "database_url", _database_url),
     ("DATABASE_POOL_SIZE", "database_pool_size", _integer(1, 500)),
+    ("DATABASE_STATEMENT_CACHE_SIZE", "database_statement_cache_size", _integer(0, 10_000)),
     ("APP_ENV", "app_env", _app_env),
     ("DEBUG", "debug", _boolean),
     ("MAX_BODY_BYTES", "max_body_bytes", _integer(1024, 1024 * 1024 * 1024)),

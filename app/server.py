@@ -55,7 +55,9 @@ def create_app(settings: Settings) -> Any:
         if settings.database_url is None:
             raise RuntimeError("DATABASE_URL is not set: start the server with `python -m app`")
         await apply_schema(settings.database_url)
-        services.pool = await create_pool(settings.database_url, settings.database_pool_size)
+        services.pool = await create_pool(
+            settings.database_url, settings.database_pool_size, settings.database_statement_cache_size
+        )
         await build_engines(services)
         triage = services.extras["triage_worker"] = TriageWorker(services)
         triage.start()

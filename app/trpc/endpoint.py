@@ -22,7 +22,7 @@ from app.calls import Outcome, call_procedure
 from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.registry import REGISTRY
-from app.trpc.eager import gather_eagerly
+from app.trpc.eager import continue_coroutine, gather_eagerly
 from app.trpc.envelopes import (
     as_trpc_error,
     batch_status,
@@ -99,7 +99,8 @@ class TRPCEndpoint:
                         "TIMEOUT", "The request body did not arrive in time", headers={"connection": "close"}
                     ) from None
             parsed = parse_request(method, path_text, params, headers, body, settings.max_batch_size)
-            _refuse_mixed_kinds(parsed)
+            if len(parsed.calls) > 1:
+                _refuse_mixed_kinds(parsed)
         except TRPCError as error:
             # Request-level errors are one error object, even for a batch (wire spec section 6).
             shape = error_shape(error, None, settings.debug)
@@ -349,7 +350,16 @@ async def _cancel_on_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
 
     The watcher cancels the work directly rather than racing it through asyncio.wait: this
     runs on every request, and the race costs more than a cheap query itself."""
-    task = asyncio.ensure_future(work)
+    if asyncio.iscoroutine(work):
+        # Started in place: work that finishes without waiting (a cached read, a validation
+        # error) needs no task and no watcher, since there is nothing to cancel.
+        try:
+            pending = work.send(None)
+        except StopIteration as finished:
+            return finished.value
+        task = asyncio.ensure_future(continue_coroutine(work, pending))
+    else:
+        task = asyncio.ensure_future(work)
     watcher = asyncio.ensure_future(_cancel_when_disconnected(receive, task))
     try:
         return await task
@@ -367,10 +377,25 @@ async def _cancel_when_disconnected(receive: Receive, task: asyncio.Future[Any])
     task.cancel()
 
 
+_ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
 def _raw_headers(headers: dict[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
-    raw = [(b"content-type", content_type.encode())]
-    raw.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
+    # Most answers repeat the same few headers (content type, vary, CORS for a known origin):
+    # each distinct pair is encoded once per process (bounded: values that vary per request,
+    # such as retry-after, stop being remembered past the bound).
+    raw = [_encoded(("content-type", content_type))]
+    raw.extend(_encoded(item) for item in headers.items())
     return raw
+
+
+def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
+    found = _ENCODED_HEADERS.get(item)
+    if found is None:
+        found = (item[0].encode("latin-1"), item[1].encode("latin-1"))
+        if len(_ENCODED_HEADERS) < 256:
+            _ENCODED_HEADERS[item] = found
+    return found
 
 
 def _cookie_header(cookie: Cookie) -> bytes:
