@@ -29,8 +29,12 @@ admin/node_modules/.stamp: admin/package-lock.json
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# tests/test_pgbouncer.py runs the suite's database through a real PgBouncer in transaction mode.
+/usr/sbin/pgbouncer:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer
+
 deps: $(VENV)/.deps-run
-deps-test: $(VENV)/.deps-test tests/interop/node_modules/.stamp admin/node_modules/.stamp /usr/bin/chromium
+deps-test: $(VENV)/.deps-test tests/interop/node_modules/.stamp admin/node_modules/.stamp /usr/bin/chromium /usr/sbin/pgbouncer
 
 run: deps
 	APP_ENV=$${APP_ENV:-development} $(PY) -m app

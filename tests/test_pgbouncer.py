@@ -1,6 +1,6 @@
 """PgBouncer in transaction mode: DATABASE_STATEMENT_CACHE_SIZE=0 makes the app work behind it.
 
-Against a real PgBouncer (Debian's package; the test is skipped where it is not installed) with
+Against a real PgBouncer (Debian's package, which `make test` installs; skipped where it is missing) with
 two server connections: the app started through it with the statement cache off serves
 sign-in, writes and concurrent reads without a single error, while a pool with asyncpg's default
 cache fails through the same bouncer, which is what the setting is for.
