@@ -60,6 +60,9 @@ def main() -> int:
         http="httptools",
         log_level="warning",
         access_log=False,
+        # X-Forwarded-* are read by app.trpc.origin, and only from TRUSTED_PROXIES; uvicorn's own
+        # handling would believe them from 127.0.0.1 by default.
+        proxy_headers=False,
     )
     return 0
 

@@ -38,9 +38,9 @@ async def _authenticate_once(services: Services, request: RequestInfo) -> Caller
 
 
 def authorize(procedure: Procedure, caller: Caller, request: RequestInfo) -> None:
-    # A browser session's POST must come from this site or an allowed origin: a cookie alone is
-    # not proof that the user meant to send the request.
-    if caller.session_id is not None and request.method == "POST" and not request.origin_trusted:
+    # A browser session's call, query or mutation, must come from this site or an allowed origin
+    # (app.trpc.origin): a cookie alone is not proof that the user meant to send the request.
+    if caller.session_id is not None and not request.origin_trusted:
         raise TRPCError("FORBIDDEN", "Cross-site request refused")
     if ROLE_RANK[caller.role] < ROLE_RANK[procedure.role]:
         raise TRPCError("FORBIDDEN", f"This needs the {procedure.role} role")

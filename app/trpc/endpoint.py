@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from starlette.requests import cookie_parser
@@ -23,6 +22,7 @@ from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.registry import REGISTRY, Procedure
 from app.trpc.eager import gather_eagerly
+from app.trpc.origin import inspect_request, merge_vary, preflight_headers
 from app.trpc.envelopes import (
     as_trpc_error,
     batch_status,
@@ -95,10 +95,11 @@ class TRPCEndpoint:
         settings = services.settings
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         method = scope["method"]
-        cors = self._cors_headers(headers, settings.allowed_origins)
+        source = inspect_request(scope, settings)
+        cors = source.cors
 
         if method == "OPTIONS":
-            await _send_bytes(send, 204, b"", {**cors, **self._preflight_headers(headers)} if cors else {})
+            await _send_bytes(send, 204, b"", preflight_headers(cors, headers))
             return
         if method == "HEAD":
             await _send_bytes(send, 204, b"", cors)
@@ -127,11 +128,11 @@ class TRPCEndpoint:
             method=method,
             headers=headers,
             cookies=cookie_parser(headers.get("cookie", "")),
-            client_address=_client_address(scope),
-            origin_trusted=_origin_trusted(headers, settings.allowed_origins),
+            client_address=source.client_address,
+            origin_trusted=source.origin_trusted,
         )
         effects = ResponseEffects()
-        response_headers = {**cors, "vary": "trpc-accept, accept"}
+        response_headers = merge_vary(cors, "trpc-accept, accept")
 
         if not parsed.is_batch and _is_subscription(parsed.paths[0]) and method == "GET":
             await self._serve_subscription(services, request, parsed, effects, response_headers, receive, send)
@@ -300,25 +301,6 @@ class TRPCEndpoint:
 
         await _cancel_on_disconnect(receive, stream())
 
-    # ---- CORS --------------------------------------------------------------------------------
-
-    @staticmethod
-    def _cors_headers(headers: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
-        origin = headers.get("origin")
-        if origin is None or origin.rstrip("/") not in allowed:
-            return {}
-        return {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
-
-    @staticmethod
-    def _preflight_headers(headers: dict[str, str]) -> dict[str, str]:
-        return {
-            "access-control-allow-methods": "GET, POST, OPTIONS",
-            "access-control-allow-headers": headers.get(
-                "access-control-request-headers", "content-type, trpc-accept, authorization"
-            ),
-            "access-control-max-age": "600",
-        }
-
 
 # ---- helpers ----------------------------------------------------------------------------------
 
@@ -344,23 +326,6 @@ def _refuse_mixed_kinds(parsed: ParsedRequest) -> None:
     kinds = sorted({REGISTRY[path].kind for path in parsed.paths if path in REGISTRY})
     if len(kinds) > 1:
         raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(kinds)}")
-
-
-def _origin_trusted(headers: dict[str, str], allowed: tuple[str, ...]) -> bool:
-    origin = headers.get("origin")
-    if origin is None or origin == "null" and headers.get("sec-fetch-site") == "same-origin":
-        return True
-    origin = origin.rstrip("/")
-    if origin in allowed:
-        return True
-    # Same-origin requests carry this host's own origin; compare host and port, not the scheme,
-    # since TLS may end at a proxy in front of us.
-    return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
-
-
-def _client_address(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return client[0] if client else None
 
 
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
