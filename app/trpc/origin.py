@@ -43,18 +43,17 @@ class RequestSource:
 
 
 def inspect_request(scope: dict[str, Any], settings: Settings) -> RequestSource:
-    raw: list[tuple[bytes, bytes]] = scope["headers"]
-    origins = header_values(raw, b"origin")
+    found = read_headers(scope["headers"])
+    origins = found.get(b"origin", [])
     peer = _peer(scope)
     proxied = bool(settings.trusted_proxies) and peer is not None and is_trusted_proxy(peer, settings.trusted_proxies)
+    referer = _single(found.get(b"referer", []))
+    # This server's own origin matters only when the request names one (most API calls do not).
+    own = own_origin(str(scope.get("scheme", "http")), found, proxied) if origins or referer else None
     return RequestSource(
-        client_address=client_address(peer, header_values(raw, b"x-forwarded-for"), proxied, settings),
+        client_address=client_address(peer, found.get(b"x-forwarded-for", []), proxied, settings),
         origin_trusted=origin_trusted(
-            origins,
-            _single(header_values(raw, b"referer")),
-            _single(header_values(raw, b"sec-fetch-site")),
-            own_origin(scope, raw, proxied),
-            settings.allowed_origins,
+            origins, referer, _single(found.get(b"sec-fetch-site", [])), own, settings.allowed_origins
         ),
         cors=cors_headers(origins, settings.allowed_origins),
     )
@@ -62,10 +61,19 @@ def inspect_request(scope: dict[str, Any], settings: Settings) -> RequestSource:
 
 # ---- headers ----------------------------------------------------------------------------------
 
+_READ = frozenset(
+    (b"origin", b"referer", b"sec-fetch-site", b"host", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto")
+)
 
-def header_values(raw: list[tuple[bytes, bytes]], name: bytes) -> list[str]:
-    """Every value of one header, in order (ASGI header names are lower-case)."""
-    return [value.decode("latin-1") for key, value in raw if key == name]
+
+def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, list[str]]:
+    """Every value of the headers this module reads, in order, in one pass over the request's
+    headers (ASGI header names are lower-case)."""
+    found: dict[bytes, list[str]] = {}
+    for name, value in raw:
+        if name in _READ:
+            found.setdefault(name, []).append(value.decode("latin-1"))
+    return found
 
 
 def _single(values: list[str]) -> str | None:
@@ -92,12 +100,22 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
 
 
+@lru_cache(maxsize=4096)  # the same few proxy and client addresses come back on every request
 def is_trusted_proxy(address: str, trusted: tuple[str, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
     return any(ip in network for network in _networks(trusted))
+
+
+@lru_cache(maxsize=4096)
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _peer(scope: dict[str, Any]) -> str | None:
@@ -114,9 +132,7 @@ def client_address(peer: str | None, forwarded_for: list[str], proxied: bool, se
         return peer
     hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
     for hop in reversed(hops):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
+        if not _is_address(hop):
             return peer  # garbage in the chain: fall back to what the socket says
         if not is_trusted_proxy(hop, settings.trusted_proxies):
             return hop
@@ -136,15 +152,14 @@ def canonical_origin(scheme: str, host: str) -> str:
     return f"{scheme}://{host}"
 
 
-def own_origin(scope: dict[str, Any], raw: list[tuple[bytes, bytes]], proxied: bool) -> str | None:
+def own_origin(scheme: str, found: dict[bytes, list[str]], proxied: bool) -> str | None:
     """The origin the browser saw this server under. A trusted proxy's `X-Forwarded-Host` and
     `-Proto` say what it received (nginx passes its upstream's name as `Host` by default); the
     last value is the one the proxy nearest us wrote."""
-    host = _single(header_values(raw, b"host"))
-    scheme = str(scope.get("scheme", "http"))
+    host = _single(found.get(b"host", []))
     if proxied:
-        forwarded_host = _last(header_values(raw, b"x-forwarded-host"))
-        forwarded_proto = _last(header_values(raw, b"x-forwarded-proto"))
+        forwarded_host = _last(found.get(b"x-forwarded-host", []))
+        forwarded_proto = _last(found.get(b"x-forwarded-proto", []))
         host = forwarded_host or host
         scheme = forwarded_proto or scheme
     return canonical_origin(scheme, host) if host else None
