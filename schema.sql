@@ -338,3 +338,56 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The assist loop: auto-triage, suggestions and the feedback on them
+
+-- What auto-triage did to a ticket (NULL: never triaged): {at, status, applied, suggested,
+-- confidence, model, reason}. Fields a person set explicitly are listed in manual_fields, and
+-- triage never overwrites them.
+ALTER TABLE tickets ADD COLUMN IF NOT EXISTS ai_triage jsonb;
+ALTER TABLE tickets ADD COLUMN IF NOT EXISTS manual_fields text[] NOT NULL DEFAULT '{}';
+
+-- Tickets waiting for auto-triage. A row is written in the transaction that creates (or reopens)
+-- the ticket and deleted in the transaction that applies the triage and charges for it, so a
+-- restart in between triages the ticket after the next start, charged once.
+CREATE TABLE IF NOT EXISTS triage_jobs (
+    org_id          uuid NOT NULL,
+    ticket_id       uuid NOT NULL,
+    reason          text NOT NULL CHECK (reason IN ('created', 'reopened')),
+    attempts        integer NOT NULL DEFAULT 0,
+    not_before      timestamptz NOT NULL DEFAULT now(),
+    enqueued_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, ticket_id),
+    FOREIGN KEY (org_id, ticket_id) REFERENCES tickets (org_id, id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS triage_jobs_due_idx ON triage_jobs (not_before);
+
+-- Every AI answer a person can act on, so feedback can name it. Written in the transaction of
+-- the answer's token ledger rows.
+CREATE TABLE IF NOT EXISTS ai_suggestions (
+    org_id          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id              uuid NOT NULL DEFAULT gen_random_uuid(),
+    operation       text NOT NULL,      -- the procedure's operation, e.g. summarizeTicket
+    model           text NOT NULL,
+    ticket_id       uuid,
+    user_id         uuid,
+    api_key_id      uuid,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id)
+);
+CREATE INDEX IF NOT EXISTS ai_suggestions_created_idx ON ai_suggestions (org_id, created_at DESC);
+
+-- One verdict per suggestion and user; a later verdict replaces the earlier one.
+CREATE TABLE IF NOT EXISTS ai_feedback (
+    org_id          uuid NOT NULL,
+    suggestion_id   uuid NOT NULL,
+    user_id         uuid NOT NULL,
+    verdict         text NOT NULL CHECK (verdict IN ('accepted', 'edited', 'rejected')),
+    final_text      text,               -- kept only when the organization allows it
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, suggestion_id, user_id),
+    FOREIGN KEY (org_id, suggestion_id) REFERENCES ai_suggestions (org_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id) ON DELETE CASCADE
+);

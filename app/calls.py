@@ -1,25 +1,98 @@
-"""One procedure call, from a raw decoded input to a typed output, whatever the transport.
+"""One procedure call, from a parsed call to an outcome, whatever the transport.
 
-The order is fixed and the same for every procedure: find it, establish the caller, check the
-caller's rights (role, key scope, plan feature, cross-site), validate the input, then run the
-handler, wrapped in metering when it is an AI operation. Handlers therefore start from a caller
-that is allowed and an input that is valid.
+`call_procedure` is the only way in, called from one place in the wire layer (as tRPC's core
+calls `procedure({path, getRawInput, ctx, type})`). The order is fixed and the same for every
+procedure:
+
+1. find it by path (and refuse a call of the wrong kind for the HTTP method);
+2. establish the caller (`app.auth.authenticate`), once per HTTP request;
+3. run the declaration's guards (`app.guards`): cross-site, role, key scope, plan feature;
+4. decode and validate the input (superjson, then the input type; no NUL in any string);
+5. run the input-dependent guards;
+6. run the handler, wrapped in metering (`app.usage.metering`) when it is an AI operation.
+
+Handlers therefore start from a caller that is allowed and an input that is valid. Every failure
+becomes the call's outcome, never an exception, so one bad call of a batch leaves the others be.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
+from app import superjson
+from app.auth.authenticate import authenticate
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
-from app.errors import TRPCError
-from app.registry import REGISTRY, ROLE_RANK, Feature, Procedure
+from app.errors import TRPCError, as_trpc_error
+from app.registry import REGISTRY, Procedure
 from app.superjson import MISSING
+from app.usage.metering import meter_call
 
-FEATURE_RANK = {"none": 0, "basic": 1, "full": 2}
+_METHOD_FOR_KIND = {"query": "GET", "mutation": "POST", "subscription": "GET"}
+
+
+@dataclass(slots=True)
+class Call:
+    """One call as the wire layer parsed it; nothing here has been checked against a procedure."""
+
+    path: str
+    raw_input: Any  # the decoded JSON input, or MISSING when none was sent
+    superjson: bool  # the input is a superjson envelope
+    batched: bool
+    input_error: TRPCError | None = None  # the request's input was unreadable: the call fails with it
+
+
+class Outcome:
+    """The result of one call: a value (an async iterator for a subscription), or an error with the
+    exception that caused it."""
+
+    __slots__ = ("path", "value", "error", "cause")
+
+    def __init__(self, path: str, value: Any = None, error: TRPCError | None = None, cause: BaseException | None = None):
+        self.path = path
+        self.value = value
+        self.error = error
+        self.cause = cause
+
+    @property
+    def status(self) -> int:
+        return 200 if self.error is None else self.error.http_status
+
+
+async def call_procedure(services: Services, request: RequestInfo, effects: ResponseEffects, call: Call) -> Outcome:
+    try:
+        if call.input_error is not None:
+            raise call.input_error
+        procedure = find_procedure(call.path)
+        _check_kind(procedure, request.method, call.batched)
+        context = Context(services=services, request=request, path=procedure.path, effects=effects)
+        if procedure.identify == "required":
+            context.caller = await _authenticate_once(services, request)
+            if context.caller is None:
+                raise TRPCError("UNAUTHORIZED", "Sign in or send an API key")
+        elif procedure.identify == "optional":
+            # A stale or revoked credential must not stop anyone from, say, signing in again.
+            try:
+                context.caller = await _authenticate_once(services, request)
+            except TRPCError:
+                context.caller = None
+        for guard in procedure.guards:
+            guard(context)
+        value = decode_input(procedure, call.raw_input, call.superjson)
+        for input_guard in procedure.input_guards:
+            input_guard(context, value)
+        if procedure.kind == "subscription":
+            return Outcome(call.path, value=procedure.invoke(context, value))
+        if procedure.metered or procedure.rate_limited:
+            return Outcome(call.path, value=await meter_call(context, procedure, lambda: procedure.invoke(context, value)))
+        return Outcome(call.path, value=await procedure.invoke(context, value))
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # every failure of a call becomes that call's outcome
+        return Outcome(call.path, error=as_trpc_error(error, services.settings.debug), cause=error)
 
 
 def find_procedure(path: str) -> Procedure:
@@ -29,42 +102,35 @@ def find_procedure(path: str) -> Procedure:
     return found
 
 
-async def _authenticate_once(services: Services, request: RequestInfo) -> Caller | None:
-    if services.authenticate is None:
-        return None
-    if request.caller_task is None:
-        request.caller_task = asyncio.ensure_future(services.authenticate(services, request))
-    return await asyncio.shield(request.caller_task)
-
-
-def authorize(procedure: Procedure, caller: Caller, request: RequestInfo) -> None:
-    # A browser session's call, query or mutation, must come from this site or an allowed origin
-    # (app.trpc.origin): a cookie alone is not proof that the user meant to send the request.
-    if caller.session_id is not None and not request.origin_trusted:
-        raise TRPCError("FORBIDDEN", "Cross-site request refused")
-    if ROLE_RANK[caller.role] < ROLE_RANK[procedure.role]:
-        raise TRPCError("FORBIDDEN", f"This needs the {procedure.role} role")
-    if caller.scopes is not None and procedure.scope is not None and procedure.scope not in caller.scopes:
-        if "admin" not in caller.scopes:
-            raise TRPCError("FORBIDDEN", f"This API key lacks the {procedure.scope} scope")
-    if procedure.feature is not None:
-        require_feature(caller, procedure.feature)
-
-
-def require_feature(caller: Caller, feature: Feature) -> None:
-    if FEATURE_RANK[caller.ai_features] < FEATURE_RANK[feature]:
-        needed = "basic AI features (pro plan)" if feature == "basic" else "full AI assist (business plan)"
+def _check_kind(procedure: Procedure, method: str, batched: bool) -> None:
+    if procedure.kind == "subscription" and batched:
+        raise TRPCError("BAD_REQUEST", "Cannot batch subscription calls")
+    expected = _METHOD_FOR_KIND[procedure.kind]
+    if method != expected:
         raise TRPCError(
-            "FORBIDDEN",
-            f"Your {caller.plan} plan does not include {needed}",
-            data={"plan": caller.plan, "feature": feature},
+            "METHOD_NOT_SUPPORTED",
+            f'Unsupported {method}-request to {procedure.kind} procedure at path "{procedure.path}"',
+            headers={"allow": expected},
         )
 
 
-def decode_input(procedure: Procedure, raw: Any) -> Any:
+async def _authenticate_once(services: Services, request: RequestInfo) -> Caller | None:
+    if request.caller_task is None:
+        request.caller_task = asyncio.ensure_future(authenticate(services, request))
+    return await asyncio.shield(request.caller_task)
+
+
+def decode_input(procedure: Procedure, raw: Any, is_superjson: bool) -> Any:
     if procedure.input_type is None:
         return None
-    if procedure.input_type is Any:
+    free_form = procedure.input_type is Any
+    if raw is not MISSING and is_superjson:
+        try:
+            raw = superjson.decode(raw, free_form)
+        except superjson.SuperjsonError as error:
+            raise TRPCError("BAD_REQUEST", f"Invalid superjson input: {error}") from None
+    refuse_unstorable_text(raw)
+    if free_form:
         return raw  # free-form input, passed through as decoded (MISSING stays undefined)
     if raw is MISSING or raw is None:
         raw = {}
@@ -76,37 +142,45 @@ def decode_input(procedure: Procedure, raw: Any) -> Any:
         raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
 
 
-async def prepare_call(
-    services: Services, request: RequestInfo, procedure: Procedure, raw_input: Any, effects: ResponseEffects
-) -> tuple[Context, Any]:
-    context = Context(services=services, request=request, path=procedure.path, effects=effects)
-    if not procedure.public:
-        caller = await _authenticate_once(services, request)
-        if caller is None:
-            raise TRPCError("UNAUTHORIZED", "Sign in or send an API key")
-        authorize(procedure, caller, request)
-        context.caller = caller
-    elif procedure.path.startswith("auth."):
-        # Public auth procedures (login, logout) like to know an existing session, but a stale
-        # or revoked cookie must not stop anyone from signing in again.
-        try:
-            context.caller = await _authenticate_once(services, request)
-        except TRPCError:
-            context.caller = None
-    value = decode_input(procedure, raw_input)
-    if procedure.feature_for is not None and context.caller is not None:
-        # Checked before metering, so a refused call costs neither quota nor request rate.
-        require_feature(context.caller, procedure.feature_for(value))
-    return context, value
+def refuse_unstorable_text(value: Any) -> None:
+    """No string of any input may hold a NUL: PostgreSQL text cannot store it. Checked once here
+    for every procedure, naming the field as msgspec names a field path. (Lone UTF-16 surrogates
+    cannot arrive: the JSON decoder and the query-string decoder refuse them as PARSE_ERROR.)"""
+    try:
+        _check_text(value)
+    except _NulFound as found:
+        issue = f"String contains a NUL character - at `{found.path()}`"
+        raise TRPCError("BAD_REQUEST", f"Invalid input: {issue}", data={"issue": issue}) from None
+    except RecursionError:
+        raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
 
 
-async def run_call(procedure: Procedure, context: Context, value: Any) -> Any:
-    if procedure.metered or procedure.rate_limited:
-        if context.services.meter is None:
-            raise TRPCError("SERVICE_UNAVAILABLE", "Usage metering is not available")
-        return await context.services.meter(context, procedure, lambda: procedure.invoke(context, value))
-    return await procedure.invoke(context, value)
+class _NulFound(Exception):
+    def __init__(self) -> None:
+        self.trail: list[str | int] = []  # innermost first, filled while unwinding
+
+    def path(self) -> str:
+        return "$" + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in reversed(self.trail))
 
 
-def open_subscription(procedure: Procedure, context: Context, value: Any) -> AsyncIterator[Any]:
-    return procedure.invoke(context, value)  # type: ignore[no-any-return]
+def _check_text(value: Any) -> None:
+    # The common inputs are small dicts of short strings: the type tests are ordered for them.
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _NulFound
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            try:
+                if isinstance(key, str) and "\x00" in key:
+                    raise _NulFound
+                _check_text(item)
+            except _NulFound as found:
+                found.trail.append(key)
+                raise
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            try:
+                _check_text(item)
+            except _NulFound as found:
+                found.trail.append(index)
+                raise

@@ -41,6 +41,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Requests
     max_body_bytes: int = 1024 * 1024
     max_batch_size: int = 50
+    # A request whose body has not fully arrived by then is answered 408 and closed.
+    body_read_timeout_seconds: float = 30.0
+    # A subscription quiet for this long sends a keep-alive ping, so proxies do not drop it.
+    sse_ping_seconds: float = 15.0
     allowed_origins: tuple[str, ...] = ()
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Host/-Proto are believed.
     trusted_proxies: tuple[str, ...] = ()
@@ -69,6 +73,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ai_timeout_seconds: float = 30.0
     ai_num_retries: int = 2
     ai_rate_limit_per_minute: int = 100
+    # The models organizations and calls may pick; empty: the ones configured above plus the local engine.
+    ai_allowed_models: tuple[str, ...] = ()
     # Test support: extra procedure modules to register (comma-separated dotted names).
     extra_procedure_modules: tuple[str, ...] = ()
     database_pool_size: int = 10
@@ -190,6 +196,8 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("DEBUG", "debug", _boolean),
     ("MAX_BODY_BYTES", "max_body_bytes", _integer(1024, 1024 * 1024 * 1024)),
     ("MAX_BATCH_SIZE", "max_batch_size", _integer(1, 10_000)),
+    ("BODY_READ_TIMEOUT_SECONDS", "body_read_timeout_seconds", _number(0.1, 3600)),
+    ("SSE_PING_SECONDS", "sse_ping_seconds", _number(0.05, 3600)),
     ("ALLOWED_ORIGINS", "allowed_origins", _origins),
     ("TRUSTED_PROXIES", "trusted_proxies", _networks),
     ("SESSION_COOKIE_SAMESITE", "session_cookie_samesite", _same_site),
@@ -210,6 +218,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("AI_TIMEOUT_SECONDS", "ai_timeout_seconds", _number(0.05, 600)),
     ("AI_NUM_RETRIES", "ai_num_retries", _integer(0, 10)),
     ("AI_RATE_LIMIT_PER_MINUTE", "ai_rate_limit_per_minute", _integer(1, 1_000_000)),
+    ("AI_ALLOWED_MODELS", "ai_allowed_models", _listing),
     ("EXTRA_PROCEDURE_MODULES", "extra_procedure_modules", _listing),
 )
 

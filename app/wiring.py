@@ -31,10 +31,3 @@ async def build_engines(services: Services) -> None:
         api_key=settings.ai_api_key,
     )
 
-
-def wire_services(services: Services) -> None:
-    from app.auth.authenticate import authenticate
-    from app.usage.metering import meter_call
-
-    services.authenticate = authenticate
-    services.meter = meter_call

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
@@ -14,6 +14,7 @@ from app.auth.cache import caller_cache
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
+from procedures.common import Success
 
 KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
@@ -46,10 +47,6 @@ class CreatedKey(msgspec.Struct, frozen=True):
     scopes: list[str]
     createdAt: datetime
     key: str  # the only time the whole key is ever shown
-
-
-class Success(msgspec.Struct, frozen=True):
-    success: Literal[True] = True
 
 
 def _key_from_row(row: asyncpg.Record) -> ApiKey:

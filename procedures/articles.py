@@ -19,6 +19,7 @@ from app.errors import not_found
 from app.helpdesk import articles
 from app.helpdesk.validation import ensure_input_storable, normalized_tags, required_text
 from app.registry import procedure
+from procedures.common import Success
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Content = Annotated[str, msgspec.Meta(max_length=200_000)]
@@ -38,10 +39,6 @@ class Article(msgspec.Struct, frozen=True, rename="camel"):
 class ArticleList(msgspec.Struct, frozen=True):
     items: list[Article]
     total: int
-
-
-class Success(msgspec.Struct, frozen=True):
-    success: bool = True
 
 
 class ListArticlesInput(msgspec.Struct, frozen=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -14,8 +13,9 @@ from app.auth.sessions import cleared_session_cookie, create_session, revoke_ses
 from app.auth.throttle import attempt_succeeded, begin_attempt
 from app.context import Context
 from app.errors import TRPCError
-from app.usage.metering import current_period
+from app.usage.report import UsageSummary, usage_summary
 from app.registry import procedure
+from procedures.common import Success
 
 # Login accepts whatever was once a valid password (no minimum); only new passwords get rules.
 AnyPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
@@ -42,27 +42,17 @@ class SignedIn(msgspec.Struct, frozen=True):
     organization: OrganizationSummary
 
 
-class Success(msgspec.Struct, frozen=True):
-    success: Literal[True] = True
-
-
 class Plan(msgspec.Struct, frozen=True):
     name: str
     aiFeatures: Literal["none", "basic", "full"]
     aiOperationsPerPeriod: int | None  # None: unlimited
 
 
-class Usage(msgspec.Struct, frozen=True):
-    used: int
-    limit: int | None  # None: unlimited
-    resetsAt: datetime
-
-
 class Me(msgspec.Struct, frozen=True):
     user: Member | None  # None when an API key calls
     organization: OrganizationSummary
     plan: Plan
-    usage: Usage
+    usage: UsageSummary
 
 
 class ChangePasswordInput(msgspec.Struct, frozen=True):
@@ -79,7 +69,7 @@ WHERE lower(u.email) = lower($1)
 """
 
 
-@procedure("auth.login", "mutation", public=True)
+@procedure("auth.login", "mutation", public=True, identify="optional")
 async def login(ctx: Context, input: LoginInput) -> SignedIn:
     _refuse_cross_site(ctx)
     pool = ctx.pool
@@ -126,7 +116,7 @@ async def login(ctx: Context, input: LoginInput) -> SignedIn:
 # ---- auth.logout --------------------------------------------------------------------------
 
 
-@procedure("auth.logout", "mutation", public=True)
+@procedure("auth.logout", "mutation", public=True, identify="optional")
 async def logout(ctx: Context) -> Success:
     _refuse_cross_site(ctx)
     caller = ctx.caller
@@ -139,19 +129,15 @@ async def logout(ctx: Context) -> Success:
 
 # ---- auth.me ------------------------------------------------------------------------------
 
-# One round trip: the member (when a user calls), the organization, its plan and the usage row of
-# the period that contains now (however metering chose its bounds).
+# The member (when a user calls), the organization and its plan; the quota comes from
+# app.usage.report.usage_summary, the one place that reads it.
 _ME_SQL = f"""
-SELECT o.id AS org_id, o.name AS org_name, o.slug, o.plan, o.billing_anchor,
-       COALESCE(o.ai_operations_limit, p.ai_operations_per_period) AS operations_limit,
+SELECT o.id AS org_id, o.name AS org_name, o.slug, o.plan,
        p.ai_features, p.ai_operations_per_period,
-       usage.operations, usage.period_end, now() AS now,
        {MEMBER_COLUMNS}
 FROM organizations o
 JOIN plans p ON p.name = o.plan
 LEFT JOIN users u ON u.org_id = o.id AND u.id = $2
-LEFT JOIN ai_usage_periods usage
-       ON usage.org_id = o.id AND usage.period_start <= now() AND usage.period_end > now()
 WHERE o.id = $1
 """
 
@@ -163,16 +149,14 @@ async def me(ctx: Context) -> Me:
     if row is None or (caller.user_id is not None and row["id"] is None):
         # The session was valid a moment ago; its user or organization has just been deleted.
         raise TRPCError("UNAUTHORIZED", "Session expired or signed out; sign in again")
-    resets_at = row["period_end"]
-    if resets_at is None:  # nothing metered yet this period: metering's own period arithmetic
-        resets_at = current_period(row["billing_anchor"], row["now"])[1]
+    usage = await usage_summary(ctx.pool, caller.org_id)
     return Me(
         user=member_from_row(row) if caller.user_id is not None else None,
         organization=OrganizationSummary(id=row["org_id"], name=row["org_name"], slug=row["slug"], plan=row["plan"]),
         plan=Plan(
             name=row["plan"], aiFeatures=row["ai_features"], aiOperationsPerPeriod=row["ai_operations_per_period"]
         ),
-        usage=Usage(used=row["operations"] or 0, limit=row["operations_limit"], resetsAt=resets_at),
+        usage=usage,
     )
 
 

@@ -1,5 +1,5 @@
 """org.*: the organization's name and its AI settings. The plan is not here: plans change by the
-operator (`python -m scripts.set_plan`), because a plan is what the organization pays for."""
+operator (the set_plan command, see the README), because a plan is what the organization pays for."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.assist.models import require_allowed_choices
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
@@ -25,6 +26,8 @@ SystemPrompt = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 IntentName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 OrgName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Tone = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+TriageField = Literal["priority", "tags", "assignee"]
+Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 
 
 class Intent(msgspec.Struct, frozen=True):
@@ -40,9 +43,15 @@ class AiSettings(msgspec.Struct, frozen=True):
     fallbackModels: Annotated[list[ModelName], msgspec.Meta(max_length=5)] = []
     embeddingModel: ModelName | None = None
     systemPrompts: dict[PromptOperation, SystemPrompt] = {}
-    # Empty: the default taxonomy (seed 003's five cancellation intents).
+    # Empty: the default taxonomy (five cancellation intents).
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] = []
     autoTriage: bool = False
+    # What auto-triage writes to a new ticket; the rest it only suggests (see the ticket's aiTriage).
+    autoTriageApply: list[TriageField] = msgspec.field(default_factory=lambda: ["priority", "tags"])
+    # The least confidence at which auto-triage assigns the suggested agent.
+    autoTriageAssigneeMinConfidence: Fraction = 0.7
+    # Keep the final text people send with feedback on a suggestion (it may hold customer data).
+    keepFeedbackText: bool = False
     redactPii: bool = True
     replyTone: Tone = "friendly"
     language: LanguageCode | None = None
@@ -57,6 +66,9 @@ class AiSettingsChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     systemPrompts: dict[PromptOperation, SystemPrompt] | msgspec.UnsetType = msgspec.UNSET
     intentTaxonomy: Annotated[list[Intent], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
     autoTriage: bool | msgspec.UnsetType = msgspec.UNSET
+    autoTriageApply: Annotated[list[TriageField], msgspec.Meta(max_length=3)] | msgspec.UnsetType = msgspec.UNSET
+    autoTriageAssigneeMinConfidence: Fraction | msgspec.UnsetType = msgspec.UNSET
+    keepFeedbackText: bool | msgspec.UnsetType = msgspec.UNSET
     redactPii: bool | msgspec.UnsetType = msgspec.UNSET
     replyTone: Tone | msgspec.UnsetType = msgspec.UNSET
     language: LanguageCode | None | msgspec.UnsetType = msgspec.UNSET
@@ -147,8 +159,18 @@ async def get_org(ctx: Context) -> Organization:
 @procedure("org.update", "mutation", role="admin", scope="admin")
 async def update_org(ctx: Context, input: UpdateOrgInput) -> Organization:
     caller = ctx.require_caller()
-    if input.aiSettings is not msgspec.UNSET and input.aiSettings.intentTaxonomy is not msgspec.UNSET:
-        _check_taxonomy(input.aiSettings.intentTaxonomy)
+    if input.aiSettings is not msgspec.UNSET:
+        change = input.aiSettings
+        if change.intentTaxonomy is not msgspec.UNSET:
+            _check_taxonomy(change.intentTaxonomy)
+        # Only the deployment's allowed models: a model name is where the server sends prompts.
+        require_allowed_choices(
+            ctx.settings,
+            model=change.model or None,
+            fallback_models=change.fallbackModels or None,
+            embedding_model=change.embeddingModel or None,
+            path="aiSettings",
+        )
     async with ctx.pool.acquire() as connection, connection.transaction():
         # Read and write under a row lock: two admins changing different settings at once both win.
         stored = await connection.fetchval(

@@ -1,4 +1,4 @@
-"""tickets.*: the helpdesk's tickets and their conversations (seed 002, as procedures).
+"""tickets.*: the helpdesk's tickets and their conversations.
 
 Viewers read (key scope ticket:read); agents and admins write (ticket:write). A ticket of another
 organization answers NOT_FOUND exactly like an id that does not exist.
@@ -6,7 +6,6 @@ organization answers NOT_FOUND exactly like an id that does not exist.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -15,6 +14,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.assist.embedding_refresh import schedule_ticket_embedding
+from app.assist.triage import TriageRecord, TriageStatus, enqueue_triage, read_triage_record, wake_triage
 from app.context import Context
 from app.errors import not_found
 from app.helpdesk import customers, messages, tickets
@@ -27,7 +28,9 @@ from app.helpdesk.validation import (
     required_text,
 )
 from app.registry import procedure
-from app.helpdesk.tiptap import plain_text
+from app.helpdesk.tiptap import Description
+from app.helpdesk.tiptap import description_text as checked_description_text
+from procedures.common import Success
 
 log = logging.getLogger("app.tickets")
 
@@ -38,11 +41,8 @@ MessageAuthor = Literal["customer", "agent"]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=50)]
 Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-# As sent: plain text, or a TipTap (ProseMirror) JSON document.
-Description = str | dict[str, Any]
 EscalationReason = Annotated[str, msgspec.Meta(max_length=2000)]
 
-MAX_DESCRIPTION_CHARS = 100_000
 MAX_TRAITS_BYTES = 16_384
 
 
@@ -74,6 +74,8 @@ class Ticket(msgspec.Struct, frozen=True, rename="camel"):
     unread_count: int
     created_at: datetime
     updated_at: datetime
+    # What auto-triage did, when the organization has it on; null for a ticket never triaged.
+    ai_triage: TriageRecord | None
 
 
 class Message(msgspec.Struct, frozen=True, rename="camel"):
@@ -95,10 +97,6 @@ class TicketList(msgspec.Struct, frozen=True, rename="camel"):
     total_exact: bool
 
 
-class Success(msgspec.Struct, frozen=True):
-    success: bool = True
-
-
 class UnreadCount(msgspec.Struct, frozen=True):
     count: int
 
@@ -114,6 +112,8 @@ class ListTicketsInput(msgspec.Struct, frozen=True, rename="camel"):
     tag: Tag | None = None
     assignee_id: UUID | None = None
     search: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    # Tickets whose auto-triage is in this state; "none": never triaged.
+    ai_triage: TriageStatus | Literal["none"] | None = None
 
 
 class TicketIdInput(msgspec.Struct, frozen=True):
@@ -130,7 +130,9 @@ class CreateTicketInput(msgspec.Struct, frozen=True, rename="camel"):
     subject: Subject
     description: Description
     status: TicketStatus = "open"
-    priority: TicketPriority = "normal"
+    # Left out: "normal", which auto-triage may then change. Given: kept, even by auto-triage.
+    priority: TicketPriority | msgspec.UnsetType = msgspec.UNSET
+    # Given (non-empty): kept as they are by auto-triage, which otherwise adds its own.
     tags: Tags = []
     customer: CustomerInput | None = None
     sla_due_at: datetime | None = None
@@ -191,6 +193,7 @@ def _ticket_values(row: asyncpg.Record) -> dict[str, Any]:
         unread_count=row["unread_count"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        ai_triage=read_triage_record(row["ai_triage"]),
     )
 
 
@@ -212,13 +215,6 @@ def message_from_row(row: asyncpg.Record) -> Message:
 # ---- input helpers ---------------------------------------------------------------------------
 
 
-def _description_text(description: Description, path: str = "description") -> str:
-    text = plain_text(description).strip()
-    if len(text) > MAX_DESCRIPTION_CHARS:
-        raise invalid(path, f"Expected text of at most {MAX_DESCRIPTION_CHARS} characters")
-    return text
-
-
 def _as_utc(moment: datetime | None) -> datetime | None:
     """A time without a zone is taken as UTC (superjson Dates always carry one)."""
     if moment is not None and moment.tzinfo is None:
@@ -226,18 +222,10 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-async def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
-    """Ask for the ticket's embedding to be (re)computed, when the embedding service exists."""
+def _schedule_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
+    """Ask for the ticket's embedding to be recomputed in the background."""
     try:
-        from app.assist.embedding_refresh import schedule_ticket_embedding
-    except ModuleNotFoundError as error:
-        if error.name != "app.assist.embedding_refresh":
-            raise
-        return
-    try:
-        scheduled = schedule_ticket_embedding(ctx, org_id, ticket_id)
-        if inspect.isawaitable(scheduled):
-            await scheduled
+        schedule_ticket_embedding(ctx, org_id, ticket_id)
     except Exception:
         # The ticket is already saved: failing the request now would make the client retry and
         # create it twice. A missing embedding is recomputed on demand by ai.findSimilarTickets.
@@ -258,6 +246,7 @@ async def list_tickets(ctx: Context, input: ListTicketsInput) -> TicketList:
         tag=normalized_tag(input.tag, "tag") if input.tag is not None else None,
         assignee_id=input.assignee_id,
         search=search or None,
+        triage=input.ai_triage,
     )
     async with ctx.pool.acquire() as connection:
         page = await tickets.list_tickets(connection, caller.org_id, filters, limit=input.limit, offset=input.offset)
@@ -282,7 +271,7 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
     caller = ctx.require_caller()
     ensure_input_storable(input)
     subject = required_text(input.subject, "subject")
-    description_text = _description_text(input.description)
+    description_text = checked_description_text(input.description)
     tags = normalized_tags(input.tags)
     customer_input = input.customer
     if customer_input is not None and customer_input.traits is not None:
@@ -310,14 +299,21 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
             description_json=msgspec.json.encode(input.description).decode(),
             description_text=description_text,
             status=input.status,
-            priority=input.priority,
+            priority="normal" if input.priority is msgspec.UNSET else input.priority,
             tags=tags,
             customer_id=customer_id,
             customer_search_text=customer_search_text,
             sla_due_at=_as_utc(input.sla_due_at),
+            manual_fields=[
+                *(["priority"] if input.priority is not msgspec.UNSET else []),
+                *(["tags"] if tags else []),
+            ],
         )
-    ticket = ticket_from_row(row)
-    await _schedule_embedding(ctx, caller.org_id, ticket.id)
+        pending_triage = await enqueue_triage(connection, caller.org_id, row["id"], "created")
+    ticket = msgspec.structs.replace(ticket_from_row(row), ai_triage=pending_triage)
+    _schedule_embedding(ctx, caller.org_id, ticket.id)
+    if pending_triage is not None:
+        wake_triage(ctx.services)
     return ticket
 
 
@@ -330,7 +326,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
         changes["subject"] = required_text(input.subject, "subject")
     if input.description is not msgspec.UNSET:
         changes["description"] = msgspec.json.encode(input.description).decode()
-        changes["description_text"] = _description_text(input.description)
+        changes["description_text"] = checked_description_text(input.description)
     if input.status is not msgspec.UNSET:
         changes["status"] = input.status
     if input.priority is not msgspec.UNSET:
@@ -360,7 +356,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     if row is None:
         raise not_found("Ticket")
     if "subject" in changes or "description" in changes:
-        await _schedule_embedding(ctx, caller.org_id, input.id)
+        _schedule_embedding(ctx, caller.org_id, input.id)
     return ticket_from_row(row)
 
 
@@ -378,7 +374,7 @@ async def add_message(ctx: Context, input: AddMessageInput) -> Message:
     caller = ctx.require_caller()
     ensure_input_storable(input)
     content = required_text(input.content, "content")
-    async with ctx.pool.acquire() as connection:
+    async with ctx.pool.acquire() as connection, connection.transaction():
         row = await messages.append_message(
             connection,
             caller.org_id,
@@ -389,8 +385,14 @@ async def add_message(ctx: Context, input: AddMessageInput) -> Message:
             author_user_id=caller.user_id if input.author == "agent" else None,
             content=content,
         )
+        # A customer who writes again on a resolved ticket reopened it: triage it afresh.
+        pending_triage = None
+        if row is not None and row["reopened"]:
+            pending_triage = await enqueue_triage(connection, caller.org_id, input.ticket_id, "reopened")
     if row is None:
         raise not_found("Ticket")
+    if pending_triage is not None:
+        wake_triage(ctx.services)
     return message_from_row(row)
 
 

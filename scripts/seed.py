@@ -1,109 +1,25 @@
-"""Demo data for development: four organizations, one per plan, with their members.
+"""`make seed`: the demo organizations, their members and helpdesk data (app.demo.seed).
 
-`python -m app` calls `seed_if_empty` in development; `make seed` (`python -m scripts.seed`) runs
-it by hand. Nothing is written when the database already holds an organization, so it is safe to
-run on every start. Tickets, articles and the like come from `scripts.demo_corpus` when present.
+Idempotent: nothing is written when the database already holds an organization. Uses
+DATABASE_URL, or the embedded development database when it is unset.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from dataclasses import dataclass
-from uuid import UUID
 
-import asyncpg
-
-from app.auth.passwords import hash_password
-from scripts.demo_corpus import seed_corpus
-
-# Any constant: two processes starting together seed once.
-_SEED_LOCK_KEY = 7_311_947_003
+from app.cli import run_database_command
+from app.config import Settings
+from app.demo.seed import seed_if_empty
 
 
-@dataclass(frozen=True)
-class DemoMember:
-    email: str
-    name: str
-    role: str
-    expertise: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DemoOrganization:
-    slug: str
-    name: str
-    plan: str
-    members: tuple[DemoMember, ...]
-
-
-DEMO_ORGANIZATIONS: tuple[DemoOrganization, ...] = (
-    DemoOrganization(
-        "acme-support",
-        "Acme Support",
-        "business",
-        (
-            DemoMember("admin@acme.test", "Ada Admin", "admin", ("account", "billing")),
-            DemoMember("agent@acme.test", "Alan Agent", "agent", ("billing", "technical", "shipping")),
-            DemoMember("viewer@acme.test", "Vera Viewer", "viewer"),
-        ),
-    ),
-    DemoOrganization("globex", "Globex", "business", (DemoMember("admin@globex.test", "Gina Globex", "admin"),)),
-    DemoOrganization("hooli", "Hooli", "pro", (DemoMember("admin@hooli.test", "Hank Hooli", "admin"),)),
-    DemoOrganization("initech", "Initech", "free", (DemoMember("admin@initech.test", "Ines Initech", "admin"),)),
-)
-
-
-async def seed_if_empty(database_url: str, demo_password: str) -> list[str]:
-    """Seed the demo organizations when there are none; return the lines to print (the logins)."""
-    connection = await asyncpg.connect(database_url)
-    try:
-        async with connection.transaction():
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", _SEED_LOCK_KEY)
-            if await connection.fetchval("SELECT EXISTS (SELECT 1 FROM organizations)"):
-                return []
-            organizations: dict[str, UUID] = {}
-            lines = [f"Demo logins (password {demo_password!r}):"]
-            for organization in DEMO_ORGANIZATIONS:
-                org_id = await connection.fetchval(
-                    "INSERT INTO organizations (name, slug, plan) VALUES ($1, $2, $3) RETURNING id",
-                    organization.name,
-                    organization.slug,
-                    organization.plan,
-                )
-                organizations[organization.slug] = org_id
-                for member in organization.members:
-                    await connection.execute(
-                        """
-                        INSERT INTO users (org_id, email, name, role, password_hash, expertise)
-                        VALUES ($1, $2, $3, $4, $5, $6)
-                        """,
-                        org_id,
-                        member.email,
-                        member.name,
-                        member.role,
-                        await hash_password(demo_password),
-                        list(member.expertise),
-                    )
-                    lines.append(f"  {member.email:<22} {member.role:<7} {organization.name} ({organization.plan})")
-            await seed_corpus(connection, organizations, agent_password=demo_password)
-            return lines
-    finally:
-        await connection.close()
+async def seed(settings: Settings, database_url: str) -> str:
+    lines = await seed_if_empty(database_url, settings.demo_password)
+    return "\n".join(lines) if lines else "The database already holds organizations; nothing seeded."
 
 
 def main() -> int:
-    from app.__main__ import prepare_database
-    from app.config import ConfigError, load_settings
-
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    lines = asyncio.run(seed_if_empty(prepare_database(settings), settings.demo_password))
-    print("\n".join(lines) if lines else "The database already holds organizations; nothing seeded.")
-    return 0
+    return run_database_command(seed)
 
 
 if __name__ == "__main__":

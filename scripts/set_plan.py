@@ -10,12 +10,11 @@ Uses DATABASE_URL, or the embedded development database when it is unset.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 import asyncpg
 
-from app.config import ConfigError, load_settings
+from app.cli import run_database_command
 
 
 async def set_plan(database_url: str, slug: str, plan: str, limit: int | None, reset_limit: bool) -> str:
@@ -56,22 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.limit is not None and arguments.limit < 0:
         parser.error("--limit must be 0 or more")
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    from app.__main__ import prepare_database
-
-    try:
-        message = asyncio.run(
-            set_plan(prepare_database(settings), arguments.slug, arguments.plan, arguments.limit, arguments.plan_limit)
-        )
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
-    print(message)
-    return 0
+    return run_database_command(
+        lambda _settings, url: set_plan(url, arguments.slug, arguments.plan, arguments.limit, arguments.plan_limit)
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -29,9 +30,9 @@ from app.assist.queries import load_ticket_for_ai
 from app.assist.settings import settings_from_json
 from app.config import load_settings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
-from app.assist.embedding_refresh import schedule_article_embedding, schedule_ticket_embedding
+from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures
-from procedures.ai import text_search_query
+from app.assist.articles import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
 from tests.support.fake_openai import FakeOpenAI, json_answer, shared_fake_openai
 from tests.support.servers import ROOT, LiveServer, start_app
@@ -145,7 +146,7 @@ async def test_summarize_ticket_stores_the_summary_and_writes_the_ledger(
 
     answer = client.mutation("ai.summarizeTicket", {"ticketId": ticket["id"]})
 
-    assert set(answer) == {"summary"} and answer["summary"].strip()
+    assert set(answer) == {"summary", "suggestionId"} and answer["summary"].strip()
     stored = await db.fetchval("SELECT ai_summary FROM tickets WHERE org_id = $1 AND id = $2", org.id, UUID(ticket["id"]))
     assert stored == answer["summary"]
     assert await operations_counted(db, org.id) == before + 1
@@ -177,7 +178,7 @@ async def test_analyze_sentiment(db: asyncpg.Pool, business: tuple[Org, User, TR
     )
     happy = client.mutation("ai.analyzeSentiment", {"text": "Thank you so much, that fixed it. Great support!"})
     for answer in (angry, happy):
-        assert set(answer) == {"sentiment", "score", "emotions", "urgency"}
+        assert set(answer) == {"sentiment", "score", "emotions", "urgency", "suggestionId"}
         assert -1 <= answer["score"] <= 1 and answer["urgency"] in ("low", "medium", "high")
         expected = "positive" if answer["score"] >= 0.3 else "negative" if answer["score"] <= -0.3 else "neutral"
         assert answer["sentiment"] == expected
@@ -195,7 +196,7 @@ async def test_predict_priority_reads_tiptap_descriptions(business: tuple[Org, U
             "description": doc("Our main production server is completely down. All customers are affected."),
         },
     )
-    assert set(answer) == {"priority", "confidence", "reasoning"}
+    assert set(answer) == {"priority", "confidence", "reasoning", "suggestionId"}
     assert answer["priority"] in ("urgent", "high") and 0 <= answer["confidence"] <= 1 and answer["reasoning"]
     calm = client.mutation("ai.predictPriority", {"subject": "Dark mode?", "description": "Would be nice to have some day."})
     assert calm["priority"] in ("low", "normal")
@@ -207,7 +208,7 @@ async def test_suggest_tags_prefers_the_organizations_tags(db: asyncpg.Pool, bus
     answer = client.mutation(
         "ai.suggestTags", {"subject": "Double charge on my card", "description": "You billed my credit card twice for March."}
     )
-    assert set(answer) == {"tags"}
+    assert set(answer) == {"tags", "suggestionId"}
     tags = answer["tags"]
     assert tags and tags == [tag.lower() for tag in tags] and len(tags) == len(set(tags))
     assert "billing" in tags
@@ -218,7 +219,7 @@ async def test_suggest_tags_prefers_the_organizations_tags(db: asyncpg.Pool, bus
 async def test_improve_text(business: tuple[Org, User, TRPCClient]) -> None:
     _, _, client = business
     answer = client.mutation("ai.improveText", {"text": "hi. we fixed ur issue, try again pls", "tone": "professional"})
-    assert set(answer) == {"text"} and answer["text"].strip()
+    assert set(answer) == {"text", "suggestionId"} and answer["text"].strip()
 
 
 async def test_classify_ticket_with_the_default_and_an_organizations_taxonomy(
@@ -228,7 +229,7 @@ async def test_classify_ticket_with_the_default_and_an_organizations_taxonomy(
     cancel = client.mutation(
         "ai.classifyTicket", {"subject": "Cancel my subscription", "description": "I would like to cancel my subscription please."}
     )
-    assert set(cancel) == {"intent", "confidence", "reasoning", "detectedLanguage"}
+    assert set(cancel) == {"intent", "confidence", "reasoning", "detectedLanguage", "suggestionId"}
     assert cancel["intent"] == "cancel_request" and cancel["detectedLanguage"] == "en"
     spanish = client.mutation("ai.classifyTicket", {"subject": "Cancelar suscripción", "description": "Quiero cancelar mi suscripción y que me devuelvan el dinero, o reclamo al banco."})
     assert spanish["detectedLanguage"] == "es" and spanish["intent"] == "cancel_escalate"
@@ -245,16 +246,20 @@ async def test_classify_ticket_with_the_default_and_an_organizations_taxonomy(
     assert custom["intent"] == "shipping"
 
 
-async def test_a_model_override_of_an_unreachable_model_fails_uncharged(
-    db: asyncpg.Pool, business: tuple[Org, User, TRPCClient]
-) -> None:
-    org, _, client = business
+async def test_a_model_outside_the_allow_list_is_refused_uncharged(db: asyncpg.Pool, live_server: LiveServer) -> None:
+    org, _, client = await member_client(db, live_server, plan="business", role="admin")
     # The local engine's own name is no override at all.
     same = client.mutation("ai.classifyTicket", {"subject": "Cancel please", "model": LOCAL_MODEL, "systemPrompt": "Be strict."})
     assert same["intent"].startswith("cancel")
     before = await operations_counted(db, org.id)
-    # This server has no provider key: the hosted call fails, and the operation is not charged.
-    assert error_code(lambda: client.mutation("ai.classifyTicket", {"subject": "Cancel please", "model": "openai/gpt-4o"})) == "INTERNAL_SERVER_ERROR"
+    # This server names no hosted model, so only the local engine is allowed: anything else is
+    # bad input naming the allowed models, and the operation is not charged.
+    for procedure, model in (("ai.classifyTicket", "openai/gpt-4o"), ("ai.testPrompts", "ollama/probe")):
+        input = {"subject": "Cancel please", "model": model} if procedure == "ai.classifyTicket" else {"model": model}
+        with pytest.raises(TRPCClientError) as caught:
+            client.mutation(procedure, input)
+        assert caught.value.status == 400 and caught.value.code == "BAD_REQUEST"
+        assert "$.model" in str(caught.value) and LOCAL_MODEL in str(caught.value)
     assert await operations_counted(db, org.id) == before
 
 
@@ -359,7 +364,7 @@ async def test_suggest_assignee_answers_null_when_nobody_fits(db: asyncpg.Pool, 
     agent = await create_user(db, org.id, role="agent")  # no expertise, no history
     client = await asyncio.to_thread(login, live_server, agent)
     answer = client.mutation("ai.suggestAssignee", {"subject": "Printer on fire", "description": "Literally."})
-    assert answer == {"suggestion": None}
+    assert answer == {"suggestion": None, "suggestionId": answer["suggestionId"]}
 
 
 async def test_suggest_articles_published_only_and_empty_when_nothing_fits(
@@ -390,7 +395,7 @@ async def test_suggest_articles_published_only_and_empty_when_nothing_fits(
     assert [item["relevance"] for item in suggestions] == sorted((item["relevance"] for item in suggestions), reverse=True)
 
     unrelated = new_ticket(client, "Webhook payload signature", "The HMAC of webhook deliveries does not verify with our secret.")
-    assert client.mutation("ai.suggestArticles", {"ticketId": unrelated["id"]}) == {"suggestions": []}
+    assert client.mutation("ai.suggestArticles", {"ticketId": unrelated["id"]})["suggestions"] == []
 
 
 async def test_analyze_ticket_is_one_operation_and_stores_summary_and_tags(
@@ -403,7 +408,7 @@ async def test_analyze_ticket_is_one_operation_and_stores_summary_and_tags(
     )
     before = await operations_counted(db, org.id)
     answer = client.mutation("ai.analyzeTicket", {"ticketId": ticket["id"]})
-    assert set(answer) == {"summary", "priority", "tags", "sentiment"}
+    assert set(answer) == {"summary", "priority", "tags", "sentiment", "suggestionId"}
     assert set(answer["priority"]) == {"priority", "confidence", "reasoning"}
     assert set(answer["sentiment"]) == {"sentiment", "score", "emotions", "urgency"}
     assert answer["summary"].strip() and answer["tags"]
@@ -495,7 +500,11 @@ async def test_ai_run_actions(db: asyncpg.Pool, business: tuple[Org, User, TRPCC
     assert reply["result"]["suggestion"] == reply["result"]["suggestions"][0]["text"]
 
     improved = client.mutation("ai.run", {"action": "improve", "text": "thx, fixed now"})
-    assert improved == {"object": "ai_result", "action": "improve", "result": {"text": improved["result"]["text"]}}
+    assert improved == {
+        "object": "ai_result",
+        "action": "improve",
+        "result": {"text": improved["result"]["text"], "suggestionId": improved["result"]["suggestionId"]},
+    }
     assert error_code(lambda: client.mutation("ai.run", {"action": "improve"})) == "BAD_REQUEST"
     for_ticket = client.mutation("ai.run", {"action": "improve", "text": "thx, fixed now", "ticketId": ticket["id"]})
     assert for_ticket["result"]["text"]
@@ -543,7 +552,15 @@ async def test_get_token_usage_for_viewers_on_any_plan_and_not_metered(
     assert [record["operation"] for record in report["usage"]] == ["improve", "sentiment"]  # newest first
     assert report["totals"]["totalTokens"] == sum(record["totalTokens"] for record in report["usage"]) > 0
     grouped = viewer_client.query("ai.getTokenUsage", {"groupBy": "operation", "startDate": "2000-01-01"})
-    assert {group["group"] for group in grouped["usage"]} == {"improve", "sentiment"}
+    assert {group["operation"] for group in grouped["usage"]} == {"improve", "sentiment"}
+    assert {group["kind"] for group in grouped["usage"]} == {"operationGroup"}
+    # Time buckets come back as Dates (superjson), at the start of the bucket.
+    by_day = viewer_client.query("ai.getTokenUsage", {"groupBy": "day"})
+    assert by_day["usage"] and all(set(group) >= {"period", "operations", "totalTokens"} for group in by_day["usage"])
+    today = by_day["usage"][0]["period"]
+    assert isinstance(today, datetime) and (today.hour, today.minute, today.second) == (0, 0, 0)
+    assert viewer_client.query("ai.getTokenUsage", {"groupBy": "month"})["usage"][0]["period"].day == 1
+    assert set(viewer_client.query("ai.getTokenUsage", {"groupBy": "model"})["usage"][0]) >= {"model", "kind"}
     assert viewer_client.query("ai.getTokenUsage", {"endDate": "2000-01-01"})["usage"] == []
     assert error_code(lambda: viewer_client.query("ai.getTokenUsage", {"startDate": "yesterday"})) == "BAD_REQUEST"
     assert await operations_counted(db, org.id) == before
@@ -578,12 +595,16 @@ def sample_inputs(ticket_id: str) -> dict[str, dict[str, Any]]:
 def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
     registry = load_procedures()
     ai = {path: proc for path, proc in registry.items() if path.startswith("ai.")}
-    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage"}
+    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage", "ai.feedback", "ai.getFeedbackStats"}
     basic = {"ai.summarizeTicket", "ai.analyzeSentiment", "ai.predictPriority", "ai.suggestTags", "ai.improveText",
              "ai.classifyTicket", "ai.generateTicketEmbedding", "ai.run"}
     for path, proc in ai.items():
-        if path == "ai.getTokenUsage":
+        if path in ("ai.getTokenUsage", "ai.getFeedbackStats"):
             assert (proc.kind, proc.metered, proc.feature, proc.role) == ("query", False, None, "viewer")
+            continue
+        if path == "ai.feedback":
+            # A person's verdict on a suggestion: no model runs, nothing is metered.
+            assert (proc.kind, proc.metered, proc.feature, proc.role) == ("mutation", False, None, "agent")
             continue
         assert proc.kind == "mutation" and proc.metered and proc.scope == "ai:run"
         assert proc.feature == ("basic" if path in basic else "full"), path
@@ -763,7 +784,12 @@ def test_ai_settings_are_read_leniently_field_by_field() -> None:
 def hosted_server(database_url: str) -> Iterator[tuple[LiveServer, FakeOpenAI]]:
     fake = shared_fake_openai()
     server = start_app(
-        database_url, AI_MODEL="openai/gpt-test", OPENAI_API_BASE=fake.base_url, OPENAI_API_KEY="sk-fake", AI_NUM_RETRIES="0"
+        database_url,
+        AI_MODEL="openai/gpt-test",
+        AI_ALLOWED_MODELS=",".join(("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL)),
+        OPENAI_API_BASE=fake.base_url,
+        OPENAI_API_KEY="sk-fake",
+        AI_NUM_RETRIES="0",
     )
     yield server, fake
     server.stop()
@@ -778,7 +804,7 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     ticket = new_ticket(client, "Login fails", "I cannot log in since the update.")
     fake.queue_chat(json_answer({"summary": "The customer cannot log in since the update."}))
     answer = client.mutation("ai.summarizeTicket", {"ticketId": ticket["id"]})
-    assert answer == {"summary": "The customer cannot log in since the update."}
+    assert answer["summary"] == "The customer cannot log in since the update."
     assert fake.chat_models == ["gpt-test"]  # litellm drops the provider prefix
     rows = [row for row in await ledger(db, org.id) if row["operation"] == "summarize"]
     assert len(rows) == 1 and rows[0]["model"] == "openai/gpt-test"
@@ -803,6 +829,33 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     assert request["messages"][0] == {"role": "system", "content": "You are a strict classifier."}
 
 
+async def test_a_model_outside_the_allow_list_opens_no_connection(
+    db: asyncpg.Pool, hosted_server: tuple[LiveServer, FakeOpenAI]
+) -> None:
+    server, fake = hosted_server
+    org, _, client = await member_client(db, server, plan="business", role="admin")
+    before = await operations_counted(db, org.id)
+    requests_before = len(fake.chat_requests)
+    for procedure, input in (
+        ("ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-unlisted"}),
+        ("ai.testPrompts", {"model": "openai/gpt-unlisted"}),
+        ("ai.classifyTicket", {"subject": "Cancel my plan", "model": "ollama/probe"}),
+    ):
+        with pytest.raises(TRPCClientError) as caught:
+            client.mutation(procedure, input)
+        assert caught.value.status == 400 and caught.value.code == "BAD_REQUEST"
+        for allowed in ("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL):
+            assert allowed in caught.value.message
+    # The hosted endpoint (the fake OpenAI server every openai/* name goes to) saw nothing.
+    assert len(fake.chat_requests) == requests_before
+    assert await operations_counted(db, org.id) == before
+    # A stored organization model the list no longer holds is ignored, never called.
+    await db.execute("UPDATE organizations SET ai_settings = '{\"model\": \"openai/gpt-removed\"}' WHERE id = $1", org.id)
+    fake.queue_chat(json_answer({"priority": "high", "confidence": 0.8, "reasoning": "outage"}))
+    client.mutation("ai.predictPriority", {"subject": "Down", "description": "Everything is down"})
+    assert fake.chat_models[-1] == "gpt-test"
+
+
 async def test_the_article_text_query_is_always_valid_tsquery(db: asyncpg.Pool) -> None:
     for text in (
         "I don't get the e-mail; l'application ne marche pas (urgent!) & nothing | works",
@@ -819,15 +872,12 @@ async def test_the_article_text_query_is_always_valid_tsquery(db: asyncpg.Pool) 
 
 
 async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncpg.Pool, tmp_path: Any) -> None:
-    """schedule_ticket_embedding / schedule_article_embedding in-process: they return at once,
-    a second schedule while a refresh is pending becomes one more pass over the latest text, and
-    the vectors land with their ledger rows. A free plan's edits schedule nothing."""
+    """schedule_ticket_embedding in-process: it returns at once, a second schedule while a refresh
+    is pending becomes one more pass over the latest text, and the vector lands with its ledger
+    rows. A free plan's edits schedule nothing."""
     org = await create_org(db, plan="business")
     user = await create_user(db, org.id)
     ticket_id = UUID(await insert_ticket_without_embedding(db, org.id, "Original subject", "Original body."))
-    article_id = await db.fetchval(
-        "INSERT INTO articles (org_id, title, content, published) VALUES ($1, 'Guide', 'Step one.', true) RETURNING id", org.id
-    )
     settings = load_settings({"DATABASE_URL": "postgresql://unused", "APP_ENV": "test", "DATA_DIR": str(tmp_path)})
     services = Services(settings=settings, pool=db, local_engine=LocalEngine())
     request = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
@@ -837,7 +887,7 @@ async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncp
         return Context(services=services, request=request, path="tickets.update", effects=ResponseEffects(), caller=caller)
 
     ctx = context(org.id, "business", "full")
-    key = ("ticket", org.id, ticket_id)
+    key = (org.id, ticket_id)
     # Hold every refresh slot, so the scheduled refresh waits while the ticket changes again.
     gate = embedding_refresh._gate()
     for _ in range(embedding_refresh.REFRESH_CONCURRENCY):
@@ -847,16 +897,11 @@ async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncp
     await db.execute("UPDATE tickets SET subject = 'Edited subject' WHERE org_id = $1 AND id = $2", org.id, ticket_id)
     schedule_ticket_embedding(ctx, org.id, ticket_id)
     assert embedding_refresh._running[key] is first  # one more pass of the same task, not a second task
-    schedule_article_embedding(ctx, org.id, article_id)
     for _ in range(embedding_refresh.REFRESH_CONCURRENCY):
         gate.release()
     await asyncio.gather(*list(embedding_refresh._running.values()))
 
     assert await embedding_hash(db, org.id, str(ticket_id)) == text_hash("Edited subject", "Original body.")
-    article_hash = await db.fetchval(
-        "SELECT content_hash FROM article_embeddings WHERE org_id = $1 AND article_id = $2", org.id, article_id
-    )
-    assert article_hash == text_hash("Guide", "Step one.")
     rows = await ledger(db, org.id)
     assert rows and {(row["operation"], row["user_id"]) for row in rows} == {("embed", user.id)}
 

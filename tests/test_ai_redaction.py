@@ -12,7 +12,6 @@ from app.ai.redaction import (
     find_pii,
     iban_valid,
     luhn_valid,
-    redact,
     redact_texts,
     redact_values,
     restore,
@@ -47,7 +46,7 @@ def kinds(text: str) -> list[str]:
     ],
 )
 def test_redacts(text: str, expected: str) -> None:
-    redacted, redactions = redact(text)
+    [redacted], redactions = redact_texts([text])
     assert redacted == expected
     assert restore(redacted, redactions) == text
 
@@ -64,7 +63,7 @@ def test_redacts(text: str, expected: str) -> None:
     ],
 )
 def test_leaves_alone(text: str) -> None:
-    redacted, redactions = redact(text)
+    [redacted], redactions = redact_texts([text])
     assert (redacted, redactions) == (text, {})
 
 
@@ -167,14 +166,14 @@ pii = st.one_of(cards, ibans, emails, phones)
 
 @given(st.text())
 def test_any_text_round_trips(text: str) -> None:
-    redacted, redactions = redact(text)
+    [redacted], redactions = redact_texts([text])
     assert restore(redacted, redactions) == text
 
 
 @given(st.lists(st.one_of(words, pii, placeholder_lookalikes), max_size=8))
 def test_text_full_of_pii_round_trips_and_hides_it(fragments: list[str]) -> None:
     text = " ".join(fragments)
-    redacted, redactions = redact(text)
+    [redacted], redactions = redact_texts([text])
     assert restore(redacted, redactions) == text
     for original in redactions.values():
         assert original not in redacted
@@ -183,7 +182,7 @@ def test_text_full_of_pii_round_trips_and_hides_it(fragments: list[str]) -> None
 @given(st.lists(st.one_of(cards, ibans, emails), min_size=1, max_size=4), words)
 def test_cards_ibans_and_emails_are_always_found(secrets: list[str], filler: str) -> None:
     text = f"{filler} " + " and ".join(secrets) + "."
-    redacted, redactions = redact(text)
+    [redacted], redactions = redact_texts([text])
     for secret in secrets:
         assert secret not in redacted
     assert restore(redacted, redactions) == text

@@ -10,13 +10,7 @@ from uuid import uuid4
 import pytest
 
 from tests.support.factories import create_api_key, create_org, create_user, member_client
-from tests.support.trpc import TRPCClient, TRPCClientError
-
-
-def error_of(call: object, *args: object, **kwargs: object) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    return caught.value
+from tests.support.trpc import TRPCClient, error_of
 
 
 def bearer(live_server, key: str, **headers: str) -> TRPCClient:

@@ -10,13 +10,7 @@ from uuid import uuid4
 import pytest
 
 from tests.support.factories import create_api_key, create_user, login, member_client
-from tests.support.trpc import TRPCClient, TRPCClientError
-
-
-def error_of(call: Any, *args: Any) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args)
-    return caught.value
+from tests.support.trpc import TRPCClient, error_of
 
 
 def write(client: TRPCClient, title: str, content: str = "Body", **fields: Any) -> dict[str, Any]:

@@ -21,10 +21,10 @@ from app.auth.sessions import SESSION_COOKIE, read_session_cookie, session_cooki
 from app.config import ConfigError, load_settings
 from app.context import Caller
 from app.usage.metering import current_period
-from scripts.seed import DEMO_ORGANIZATIONS, seed_if_empty
+from app.demo.seed import DEMO_ORGANIZATIONS, seed_if_empty
 from tests.support.factories import create_org, create_user, login, member_client
 from tests.support.servers import ROOT, LiveServer, start_app
-from tests.support.trpc import TRPCClient, TRPCClientError
+from tests.support.trpc import TRPCClient, error_of
 
 EVIL_ORIGIN = "https://evil.example"
 
@@ -37,12 +37,6 @@ def session_value(client: TRPCClient) -> str:
 
 def client_with_cookie(server: LiveServer, value: str) -> TRPCClient:
     return TRPCClient(server.url, headers={"cookie": f"{SESSION_COOKIE}={value}"})
-
-
-def error_of(call: object, *args: object, **kwargs: object) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    return caught.value
 
 
 @pytest.fixture(scope="module")
@@ -546,7 +540,7 @@ async def test_seed_creates_the_demo_organizations_once(db, database_url):
             assert plans == {"acme-support": "business", "globex": "business", "hooli": "pro", "initech": "free"}
             roles = dict(await connection.fetch("SELECT email, role FROM users"))
             expected = {m.email: m.role for o in DEMO_ORGANIZATIONS for m in o.members}
-            # The demo corpus (scripts.demo_corpus, when present) may add agents of its own.
+            # The demo corpus (app.demo.corpus) adds agents of its own.
             assert {email: roles.get(email) for email in expected} == expected
             assert roles["viewer@acme.test"] == "viewer" and roles["agent@acme.test"] == "agent"
             stored = await connection.fetchval("SELECT password_hash FROM users WHERE email = 'agent@acme.test'")

@@ -1,8 +1,9 @@
-"""scripts.demo_corpus: the demo organizations' tickets, conversations, articles and agents."""
+"""app.demo.corpus: the demo organizations' tickets, conversations, articles and agents."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from uuid import UUID
@@ -10,8 +11,10 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from scripts.demo_corpus import PROFILES, seed_corpus
-from scripts.demo_topics import TOPICS
+from app.demo.corpus import seed_corpus
+from app.demo.profiles import PROFILES
+from app.demo.text import LANGUAGES, TRANSLATED_SLOTS, fill
+from app.demo.topics import TOPICS
 from tests.support.factories import User, create_org, create_user, login
 from tests.support.trpc import TRPCClient, TRPCClientError
 
@@ -180,3 +183,52 @@ async def test_agents_sign_in_and_read_the_corpus_over_the_api(db, live_server, 
     with pytest.raises(TRPCClientError) as caught:
         outsider.query("tickets.get", {"id": ticket["id"]})
     assert caught.value.code == "NOT_FOUND"
+
+
+# English words that must not appear in a ticket written in another language: weekdays, months
+# and the words of the English slot values (features, error messages) a template may pull in.
+ENGLISH_MARKERS = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April June July "
+    "August September October November December the with something went wrong expired unexpected dark "
+    "bulk editing scheduled reports custom roles billing handshake timeout".split()
+)
+
+
+def english_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]+", text)) & ENGLISH_MARKERS
+
+
+async def test_tickets_in_other_languages_have_no_english_fragments(db, organizations):
+    """Every non-English ticket's subject, description and messages: no English weekday, month
+    or slot phrase (issue: "Desde el Tuesday" in a Spanish ticket)."""
+    rows = await db.fetch(
+        """
+        SELECT c.traits->>'language' AS language, t.subject || ' ' || t.description_text
+               || ' ' || coalesce(string_agg(m.content, ' '), '') AS text
+        FROM tickets t
+        JOIN customers c ON c.org_id = t.org_id AND c.id = t.customer_id
+        LEFT JOIN messages m ON m.org_id = t.org_id AND m.ticket_id = t.id
+        WHERE t.org_id = ANY($1::uuid[]) AND c.traits->>'language' <> 'en'
+        GROUP BY t.org_id, t.id, c.traits
+        """,
+        list(organizations.values()),
+    )
+    assert len(rows) >= 30
+    mixed = [(row["language"], sorted(english_words(row["text"])), row["text"][:120]) for row in rows if english_words(row["text"])]
+    assert mixed == []
+    # The English tickets do use these words, so the check above can fail.
+    english = await db.fetch(
+        "SELECT t.subject || ' ' || t.description_text AS text FROM tickets t "
+        "JOIN customers c ON c.org_id = t.org_id AND c.id = t.customer_id WHERE t.org_id = $1 AND c.traits->>'language' = 'en'",
+        organizations["acme-support"],
+    )
+    assert any(english_words(row["text"]) & {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"} for row in english)
+
+
+def test_slot_values_are_written_in_the_tickets_language() -> None:
+    slots = {"weekday": "Tuesday", "feature": "dark mode", "error": "ERR_CONNECTION_RESET", "city": "Munich"}
+    assert fill("Desde el {weekday} falla con '{error}'", slots, "es") == "Desde el martes falla con 'ERR_CONNECTION_RESET'"
+    assert fill("Es wäre hilfreich, {feature} in {city}", slots, "de") == "Es wäre hilfreich, einen Dunkelmodus in München"
+    assert fill("Since {weekday}: {feature}", slots, "en") == "Since Tuesday: dark mode"
+    # Every translation row names all five other languages.
+    assert all(len(row) == len(LANGUAGES) - 1 for row in TRANSLATED_SLOTS.values())

@@ -418,9 +418,10 @@ async def test_record_token_usage_writes_one_row_per_model_call(db: asyncpg.Pool
     assert {r["user_id"] for r in rows} == {caller.user_id}
 
 
-def test_ledger_operations_are_the_engine_operations() -> None:
+def test_ledger_operations_are_the_engine_operations_and_triage() -> None:
     assert LEDGER_OPERATIONS == {
-        "summarize", "sentiment", "priority", "tags", "replies", "classify", "improve", "rank", "analyze", "embed"
+        "summarize", "sentiment", "priority", "tags", "replies", "classify", "improve", "rank", "analyze", "embed",
+        "triage",
     }
 
 
@@ -480,17 +481,22 @@ def reference_report(
             for row in newest
         ], totals
 
-    def key(row: dict[str, Any]) -> str:
+    def key(row: dict[str, Any]) -> Any:
         day = row["created_at"].astimezone(UTC).date()
         if group_by == "day":
-            return day.isoformat()
-        if group_by == "week":
-            return (day - timedelta(days=day.weekday())).isoformat()
-        if group_by == "month":
-            return f"{day.year:04d}-{day.month:02d}"
-        return str(row[group_by])
+            start = day
+        elif group_by == "week":
+            start = day - timedelta(days=day.weekday())
+        elif group_by == "month":
+            start = day.replace(day=1)
+        else:
+            return str(row[group_by])
+        return datetime(start.year, start.month, start.day, tzinfo=UTC)
 
-    groups: dict[str, list[dict[str, Any]]] = {}
+    # Each group names its key by what it is: a time bucket's start is its `period`.
+    key_field = "period" if group_by in ("day", "week", "month") else group_by
+
+    groups: dict[Any, list[dict[str, Any]]] = {}
     for row in matching:
         groups.setdefault(key(row), []).append(row)
     result = []
@@ -500,7 +506,7 @@ def reference_report(
         group_completion = sum(row["completion_tokens"] for row in members)
         result.append(
             {
-                "group": name,
+                key_field: name,
                 "operations": len(members),
                 "promptTokens": group_prompt,
                 "completionTokens": group_completion,
@@ -509,9 +515,9 @@ def reference_report(
             }
         )
     if group_by in ("day", "week", "month"):
-        result.sort(key=lambda group: group["group"], reverse=True)
+        result.sort(key=lambda group: group["period"], reverse=True)
     else:
-        result.sort(key=lambda group: (-group["totalTokens"], group["group"]))
+        result.sort(key=lambda group: (-group["totalTokens"], group[key_field].encode()))
     return result, totals
 
 

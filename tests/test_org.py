@@ -11,8 +11,8 @@ import pytest
 
 from app.assist.settings import settings_from_json
 from tests.support.factories import create_api_key, create_org, member_client
-from tests.support.servers import ROOT
-from tests.support.trpc import TRPCClient, TRPCClientError
+from tests.support.servers import ROOT, start_app
+from tests.support.trpc import TRPCClient, TRPCClientError, error_of
 
 DEFAULT_AI_SETTINGS = {
     "model": None,
@@ -21,16 +21,13 @@ DEFAULT_AI_SETTINGS = {
     "systemPrompts": {},
     "intentTaxonomy": [],
     "autoTriage": False,
+    "autoTriageApply": ["priority", "tags"],
+    "autoTriageAssigneeMinConfidence": 0.7,
+    "keepFeedbackText": False,
     "redactPii": True,
     "replyTone": "friendly",
     "language": None,
 }
-
-
-def error_of(call: object, *args: object, **kwargs: object) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    return caught.value
 
 
 async def stored_org(db, org_id) -> tuple:
@@ -55,8 +52,19 @@ async def test_only_admins_read_or_change_the_organization(db, live_server, role
     assert await stored_org(db, org.id) == before
 
 
-async def test_update_changes_only_what_it_names(db, live_server):
-    org, admin, client = await member_client(db, live_server, role="admin")
+# A deployment that lets organizations pick two hosted models besides the local engine.
+ALLOWED_MODELS = ("gpt-4o-mini", "claude-3-haiku", "local/use-m-v3")
+
+
+@pytest.fixture(scope="module")
+def models_server(database_url):
+    server = start_app(database_url, AI_ALLOWED_MODELS=",".join(ALLOWED_MODELS))
+    yield server
+    server.stop()
+
+
+async def test_update_changes_only_what_it_names(db, models_server):
+    org, admin, client = await member_client(db, models_server, role="admin")
     first = client.mutation(
         "org.update",
         {
@@ -94,6 +102,27 @@ async def test_update_changes_only_what_it_names(db, live_server):
     assert read.auto_triage is True
     # Defaults are not written down, so they follow the product's defaults.
     assert "redactPii" not in json.loads(stored) and "intentTaxonomy" in json.loads(stored)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"model": "ollama/probe"}, "$.aiSettings.model"),
+        ({"model": "gpt-4o-mini", "fallbackModels": ["claude-3-haiku", "openai/gpt-4o"]}, "$.aiSettings.fallbackModels[1]"),
+        ({"embeddingModel": "openai/text-embedding-3-small"}, "$.aiSettings.embeddingModel"),
+    ],
+)
+async def test_update_refuses_models_outside_the_allow_list(db, models_server, change, named):
+    org, admin, client = await member_client(db, models_server, role="admin")
+    before = await stored_org(db, org.id)
+    error = error_of(client.mutation, "org.update", {"name": "Renamed", "aiSettings": change})
+    assert error.code == "BAD_REQUEST"
+    assert named in error.message
+    # The refusal names what may be picked, so an admin can correct the choice.
+    assert all(model in error.message for model in ALLOWED_MODELS)
+    assert await stored_org(db, org.id) == before
+    # Allowed names (and a blank, meaning "none") pass.
+    client.mutation("org.update", {"aiSettings": {"model": " gpt-4o-mini ", "fallbackModels": ["local/use-m-v3"], "embeddingModel": None}})
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Org-restricted nearest-neighbour search (app.assist.embeddings_store) against an exact scan in numpy.
+"""Org-restricted nearest-neighbour search (app.assist.vector_search) against an exact scan in numpy.
 
 One table holds two big-ish organizations (3,000 vectors each, searched through the model's
 shared HNSW index until one gets an index of its own), a small organization whose tickets are
@@ -17,10 +17,10 @@ import asyncpg
 import numpy as np
 import pytest
 
-from app.assist import embedding_refresh, embeddings_store
+from app.assist import embedding_refresh, vector_search
 from app.config import load_settings
 from app.context import Services
-from app.assist.embeddings_store import (
+from app.assist.vector_search import (
     VectorCounts,
     choose_strategy,
     ensure_model_index,
@@ -163,19 +163,19 @@ async def test_an_organization_without_vectors_gets_an_empty_list(db: asyncpg.Po
 
 
 def test_choose_strategy_thresholds() -> None:
-    exact_max = embeddings_store.EXACT_SCAN_MAX_ROWS
-    assert choose_strategy(VectorCounts(exact_max, 10 * exact_max, False)) == "exact"
-    assert choose_strategy(VectorCounts(exact_max + 1, 2 * exact_max, False)) == "hnsw"
+    exact_max = vector_search.EXACT_SCAN_MAX_ROWS
+    assert choose_strategy(VectorCounts(org_rows=exact_max, model_rows=10 * exact_max, org_indexed=False)) == "exact"
+    assert choose_strategy(VectorCounts(org_rows=exact_max + 1, model_rows=2 * exact_max, org_indexed=False)) == "hnsw"
     # A mid-sized organization that is a sliver of a huge index: exact is cheaper than a starving HNSW...
-    assert choose_strategy(VectorCounts(exact_max * 5, 10_000_000, False)) == "exact"
+    assert choose_strategy(VectorCounts(org_rows=exact_max * 5, model_rows=10_000_000, org_indexed=False)) == "exact"
     # ...until it has an index of its own.
-    assert choose_strategy(VectorCounts(exact_max * 5, 10_000_000, True)) == "hnsw"
-    assert choose_strategy(VectorCounts(embeddings_store.EXACT_SCAN_CEILING_ROWS + 1, 100_000_000, False)) == "hnsw"
-    assert choose_strategy(VectorCounts(50_000, -1, False)) == "exact"  # no index for the model yet
-    org_index_min = embeddings_store.ORG_INDEX_MIN_ROWS
-    assert wants_org_index(VectorCounts(org_index_min, 10 * org_index_min, False))
-    assert not wants_org_index(VectorCounts(org_index_min, 10 * org_index_min, True))
-    assert not wants_org_index(VectorCounts(org_index_min - 1, 10 * org_index_min, False))
+    assert choose_strategy(VectorCounts(org_rows=exact_max * 5, model_rows=10_000_000, org_indexed=True)) == "hnsw"
+    assert choose_strategy(VectorCounts(org_rows=vector_search.EXACT_SCAN_CEILING_ROWS + 1, model_rows=100_000_000, org_indexed=False)) == "hnsw"
+    assert choose_strategy(VectorCounts(org_rows=50_000, model_rows=-1, org_indexed=False)) == "exact"  # no index for the model yet
+    org_index_min = vector_search.ORG_INDEX_MIN_ROWS
+    assert wants_org_index(VectorCounts(org_rows=org_index_min, model_rows=10 * org_index_min, org_indexed=False))
+    assert not wants_org_index(VectorCounts(org_rows=org_index_min, model_rows=10 * org_index_min, org_indexed=True))
+    assert not wants_org_index(VectorCounts(org_rows=org_index_min - 1, model_rows=10 * org_index_min, org_indexed=False))
 
 
 async def test_an_organizations_own_index_is_built_in_the_background_and_used(
@@ -184,8 +184,8 @@ async def test_an_organizations_own_index_is_built_in_the_background_and_used(
     """Once an organization passes ORG_INDEX_MIN_ROWS (lowered here to fit the test's sizes) its
     own partial HNSW index is built concurrently; searches then go through it, with a lower
     ef_search, and still find its neighbours."""
-    monkeypatch.setattr(embeddings_store, "ORG_INDEX_MIN_ROWS", BIG)
-    monkeypatch.setattr(embeddings_store, "_counts", {})
+    monkeypatch.setattr(vector_search, "ORG_INDEX_MIN_ROWS", BIG)
+    monkeypatch.setattr(vector_search, "_counts", {})
     settings = load_settings({"DATABASE_URL": database_url, "APP_ENV": "test", "DATA_DIR": str(tmp_path)})
     services = Services(settings=settings, pool=db)
     org = data.indexed

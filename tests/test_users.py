@@ -9,13 +9,7 @@ import pytest
 
 from app.auth.sessions import SESSION_COOKIE
 from tests.support.factories import create_api_key, create_org, create_user, login, member_client
-from tests.support.trpc import TRPCClient, TRPCClientError
-
-
-def error_of(call: object, *args: object, **kwargs: object) -> TRPCClientError:
-    with pytest.raises(TRPCClientError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    return caught.value
+from tests.support.trpc import TRPCClient, TRPCClientError, error_of
 
 
 def fresh_email() -> str:

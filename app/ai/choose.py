@@ -1,10 +1,8 @@
 """Which engine answers for an organization: a hosted model when one is named, else the local one.
 
-The app builds its engines once per process and passes them in. Without a hosted engine (no
-AI_MODEL, or litellm not installed) every organization gets the local engine. To honour a model an
-organization names while the environment names none, build `LitellmEngine(default_model=None)`
-anyway when litellm is installed: that is cheap, litellm itself is imported on first use.
-"""
+The app builds both engines once per process (app.wiring.build_engines) and passes them in. The
+hosted engine has a model only when the environment (AI_MODEL) or the organization's settings
+name one; otherwise the local engine answers."""
 
 from __future__ import annotations
 

@@ -246,11 +246,6 @@ def redact_texts(texts: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     return redacted, redactions
 
 
-def redact(text: str) -> tuple[str, dict[str, str]]:
-    [redacted], redactions = redact_texts([text])
-    return redacted, redactions
-
-
 def restore(text: str, redactions: Redactions) -> str:
     """Put the originals back for every placeholder this redaction made; leave anything else."""
     if not redactions:

@@ -9,8 +9,8 @@
 - `embed_missing_articles`: the published articles an AI request is about to search, embedded on
   the spot when they have no current vector (a knowledge base is small, and this is usually a
   no-op query).
-- `backfill_ticket_embeddings` / `backfill_article_embeddings`: every item lacking a current
-  vector, in batches (scripts/backfill_embeddings.py).
+- `backfill_embeddings(kind=TICKETS | ARTICLES)`: every item lacking a current vector, in
+  batches (app.assist.backfill, which the backfill command runs).
 - `build_org_index_if_due`: once an organization has ORG_INDEX_MIN_ROWS vectors, its own partial
   HNSW index is built in the background (CONCURRENTLY, on a connection of its own), which keeps
   its similarity search fast and its recall high whatever its share of the table.
@@ -26,37 +26,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import asyncpg
 import numpy as np
 
 from app.ai.choose import choose_embedding_engine
-from app.ai.interface import AIError, Engine, EngineSettings
+from app.ai.interface import AIError, Engine, EngineSettings, TokenUsage
 from app.assist.settings import load_ai_settings
 from app.context import Caller, Context, Services
 from app.assist.embeddings_store import (
+    ARTICLES,
+    TICKETS,
+    EmbeddedKind,
     EmbeddingRow,
     TextToEmbed,
-    article_to_embed,
-    articles_lacking_embedding,
-    ensure_model_index,
-    ensure_org_index,
-    ticket_to_embed,
-    tickets_lacking_embedding,
-    upsert_article_embeddings,
-    upsert_ticket_embeddings,
-    vector_counts,
-    wants_org_index,
+    item_to_embed,
+    items_lacking_embedding,
+    upsert_embeddings,
 )
+from app.assist.vector_search import ensure_model_index, ensure_org_index, vector_counts, wants_org_index
 from app.usage.metering import record_token_usage
 
 log = logging.getLogger("app.assist.embedding_refresh")
 
-ItemKind = Literal["ticket", "article"]
-RefreshKey = tuple[ItemKind, UUID, UUID]
+RefreshKey = tuple[UUID, UUID]  # (org_id, ticket_id)
 
 # Background refreshes embedding at once per process; more queue here instead of crowding the
 # engine's worker threads that requests are waiting on.
@@ -81,20 +76,12 @@ def embedding_engine_for(services: Services, settings: EngineSettings) -> Engine
 
 def schedule_ticket_embedding(ctx: Context, org_id: UUID, ticket_id: UUID) -> None:
     """Recompute the ticket's embedding in the background if its text changed (never blocks)."""
-    _schedule(ctx, ("ticket", org_id, ticket_id))
-
-
-def schedule_article_embedding(ctx: Context, org_id: UUID, article_id: UUID) -> None:
-    """The same for a knowledge-base article (for articles.create / articles.update)."""
-    _schedule(ctx, ("article", org_id, article_id))
-
-
-def _schedule(ctx: Context, key: RefreshKey) -> None:
     caller = ctx.caller
-    if caller is None or caller.org_id != key[1] or ctx.services.pool is None:
+    if caller is None or caller.org_id != org_id or ctx.services.pool is None:
         return
     if caller.ai_features == "none":
         return  # no AI feature of this plan reads vectors; an upgrade's first use embeds on demand
+    key = (org_id, ticket_id)
     if key in _running:
         _again.add(key)  # the running refresh makes one more pass with the latest text
         return
@@ -110,20 +97,17 @@ def _gate() -> asyncio.Semaphore:
 
 
 async def _refresh_until_settled(services: Services, caller: Caller, key: RefreshKey) -> None:
-    kind, org_id, item_id = key
+    org_id, ticket_id = key
     try:
         while True:
             _again.discard(key)
             try:
                 async with _gate():
-                    if kind == "ticket":
-                        await refresh_ticket_embedding(services, caller, org_id, item_id)
-                    else:
-                        await refresh_article_embedding(services, caller, org_id, item_id)
+                    await refresh_ticket_embedding(services, caller, org_id, ticket_id)
             except AIError as error:
-                log.warning("could not embed %s %s: %s", kind, item_id, error)
+                log.warning("could not embed ticket %s: %s", ticket_id, error)
             except Exception:
-                log.exception("could not embed %s %s", kind, item_id)
+                log.exception("could not embed ticket %s", ticket_id)
             if key not in _again:
                 return
     finally:
@@ -143,21 +127,24 @@ async def refresh_ticket_embedding(services: Services, caller: Caller, org_id: U
     engine = embedding_engine_for(services, settings)
     model, dimensions = engine.embedding_model_name(settings), engine.embedding_dimensions(settings)
     assert services.pool is not None
-    item = await ticket_to_embed(services.pool, org_id, ticket_id, model, dimensions)
+    item = await item_to_embed(services.pool, TICKETS, org_id, ticket_id, model, dimensions)
     if item is None:
         return False  # current already, or deleted meanwhile
-    return bool(await _embed_and_store(services, caller, org_id, engine, settings, "ticket", [item]))
+    return bool(await _embed_and_store(services, caller, org_id, engine, settings, TICKETS, [item]))
 
 
-async def refresh_article_embedding(services: Services, caller: Caller, org_id: UUID, article_id: UUID) -> bool:
-    settings = await _org_settings(services, org_id)
-    engine = embedding_engine_for(services, settings)
-    model, dimensions = engine.embedding_model_name(settings), engine.embedding_dimensions(settings)
-    assert services.pool is not None
-    item = await article_to_embed(services.pool, org_id, article_id, model, dimensions)
-    if item is None:
-        return False
-    return bool(await _embed_and_store(services, caller, org_id, engine, settings, "article", [item]))
+async def settle_background_work(deadline_seconds: float) -> None:
+    """At shutdown: wait for the scheduled refreshes, for at most `deadline_seconds`, then cancel
+    what is left; cancel index builds (a build cut short is dropped and redone later)."""
+    for build in list(_index_builds.values()):
+        build.cancel()
+    refreshes = list(_running.values())
+    if refreshes:
+        log.info("waiting for %d background embedding refresh(es)", len(refreshes))
+        _done, late = await asyncio.wait(refreshes, timeout=deadline_seconds)
+        for task in late:
+            task.cancel()
+    await asyncio.gather(*_index_builds.values(), return_exceptions=True)
 
 
 # ---- an organization's own HNSW index ----------------------------------------------------------
@@ -219,7 +206,7 @@ async def _embed_and_store(
     org_id: UUID,
     engine: Engine,
     settings: EngineSettings,
-    kind: ItemKind,
+    kind: EmbeddedKind,
     items: list[TextToEmbed],
 ) -> list[UUID]:
     """Embed `items` in one engine call and store the vectors with the ledger rows, atomically."""
@@ -230,20 +217,37 @@ async def _embed_and_store(
         raise AIError(f"the embedding model {model} returned vectors of shape {vectors.shape}, expected {(len(items), dimensions)}")
     tokens = sum(call.prompt_tokens for call in result.usage)
     rows = [
-        EmbeddingRow(item.item_id, vector, item.content_hash, token_count=round(tokens / len(items)))
+        EmbeddingRow(item_id=item.item_id, vector=vector, content_hash=item.content_hash, token_count=round(tokens / len(items)))
         for item, vector in zip(items, vectors, strict=True)
     ]
     pool = services.pool
     assert pool is not None
     async with pool.acquire() as connection:
-        if kind == "ticket":
-            await ensure_model_index(connection, model, dimensions)
-        async with connection.transaction():
-            if kind == "ticket":
-                written = await upsert_ticket_embeddings(connection, org_id, model, dimensions, rows)
-            else:
-                written = await upsert_article_embeddings(connection, org_id, model, dimensions, rows)
-            await record_token_usage(connection, caller, list(result.usage))
+        if kind is TICKETS:
+            await ensure_model_index(connection, model, dimensions)  # similarity search needs it
+        try:
+            return await _store(connection, caller, kind, org_id, model, dimensions, rows, result.usage)
+        except asyncpg.ForeignKeyViolationError:
+            # An item was deleted while its vector was being written: the insert saw it, its
+            # foreign-key check (after the delete committed) no longer does. Once more, on a
+            # fresh snapshot, the upsert's join leaves the deleted item out.
+            log.debug("a %s was deleted while its embedding was stored; storing the rest", kind.name)
+            return await _store(connection, caller, kind, org_id, model, dimensions, rows, result.usage)
+
+
+async def _store(
+    connection: asyncpg.Connection,
+    caller: Caller,
+    kind: EmbeddedKind,
+    org_id: UUID,
+    model: str,
+    dimensions: int,
+    rows: list[EmbeddingRow],
+    usage: Sequence[TokenUsage],
+) -> list[UUID]:
+    async with connection.transaction():
+        written = await upsert_embeddings(connection, kind, org_id, model, dimensions, rows)
+        await record_token_usage(connection, caller, list(usage))
     return written
 
 
@@ -254,28 +258,30 @@ async def embed_missing_articles(services: Services, caller: Caller, org_id: UUI
     engine = embedding_engine_for(services, settings)
     model, dimensions = engine.embedding_model_name(settings), engine.embedding_dimensions(settings)
     assert services.pool is not None
-    lacking = await articles_lacking_embedding(
-        services.pool, org_id, model, dimensions, published_only=True, after=None, limit=INLINE_ARTICLE_LIMIT, exact=False
+    lacking = await items_lacking_embedding(
+        services.pool, ARTICLES, org_id, model, dimensions, after=None, limit=INLINE_ARTICLE_LIMIT, published_only=True, exact=False
     )
     if not lacking:
         return 0
-    return len(await _embed_and_store(services, caller, org_id, engine, settings, "article", lacking))
+    return len(await _embed_and_store(services, caller, org_id, engine, settings, ARTICLES, lacking))
 
 
 # ---- backfill -----------------------------------------------------------------------------------
 
 
-async def backfill_ticket_embeddings(
+async def backfill_embeddings(
     services: Services,
     caller: Caller,
     org_id: UUID,
+    kind: EmbeddedKind,
     *,
     batch_size: int = BACKFILL_BATCH_SIZE,
     on_batch: Callable[[int], None] = lambda _count: None,
 ) -> int:
-    """Embed every ticket of the organization lacking a current vector; the number stored.
+    """Embed every item of the organization lacking a current vector; the number stored. Articles
+    are embedded published or not, so publishing one needs no new vector.
 
-    Walks the tickets in id order (keyset pagination), so a backfill of 100,000 tickets holds no
+    Walks the items in id order (keyset pagination), so a backfill of 100,000 tickets holds no
     long transaction and can be interrupted and rerun: it resumes with what is still missing.
     """
     assert services.pool is not None
@@ -285,35 +291,9 @@ async def backfill_ticket_embeddings(
     stored = 0
     after: UUID | None = None
     while True:
-        batch = await tickets_lacking_embedding(services.pool, org_id, model, dimensions, after=after, limit=batch_size)
+        batch = await items_lacking_embedding(services.pool, kind, org_id, model, dimensions, after=after, limit=batch_size)
         if not batch:
             return stored
-        stored += len(await _embed_and_store(services, caller, org_id, engine, settings, "ticket", batch))
-        after = batch[-1].item_id
-        on_batch(len(batch))
-
-
-async def backfill_article_embeddings(
-    services: Services,
-    caller: Caller,
-    org_id: UUID,
-    *,
-    batch_size: int = BACKFILL_BATCH_SIZE,
-    on_batch: Callable[[int], None] = lambda _count: None,
-) -> int:
-    """Every article (published or not, so publishing needs no new vector) lacking a current one."""
-    assert services.pool is not None
-    settings = await _org_settings(services, org_id)
-    engine = embedding_engine_for(services, settings)
-    model, dimensions = engine.embedding_model_name(settings), engine.embedding_dimensions(settings)
-    stored = 0
-    after: UUID | None = None
-    while True:
-        batch = await articles_lacking_embedding(
-            services.pool, org_id, model, dimensions, published_only=False, after=after, limit=batch_size, exact=True
-        )
-        if not batch:
-            return stored
-        stored += len(await _embed_and_store(services, caller, org_id, engine, settings, "article", batch))
+        stored += len(await _embed_and_store(services, caller, org_id, engine, settings, kind, batch))
         after = batch[-1].item_id
         on_batch(len(batch))

@@ -1,36 +1,18 @@
-"""Ticket and article embeddings in pgvector: storing them, and nearest-neighbour search per org.
+"""Ticket and article embeddings in pgvector: which items lack a current vector, and storing them.
 
-One row per (item, model). The `embedding` column is an untyped `vector` so that any model's
-dimension fits; each model gets its own HNSW index, a partial expression index over
-`embedding::vector(<dims>)` restricted to that model and dimension (`ensure_model_index`).
-
-Searching one organization's tickets (`nearest_tickets`) picks a plan by the organization's size,
-because a filtered HNSW scan is only good when the organization is a large share of the index
-(see shared/research/pgvector-anchor.md):
-
-- up to `EXACT_SCAN_MAX_ROWS` vectors, or a small share of the model's vectors: an exact scan of
-  the organization's rows (the primary key leads with org_id; vectors are stored inline, so this
-  costs about 1 µs per row) -- recall 1.0. The SQL orders by `embedding <=> $q` on the raw column,
-  which no index matches, so the planner cannot wander into the HNSW index;
-- above it: HNSW, with `relaxed_order` iterative scanning (so the filter cannot starve the
-  result), in a transaction with `plan_cache_mode = force_custom_plan`: asyncpg prepares every
-  statement, and a generic plan neither knows the organization's size nor can prove a partial
-  index's predicate. An organization past `ORG_INDEX_MIN_ROWS` vectors has an HNSW index of its
-  own (`ensure_org_index`, built in the background by app.assist.embedding_refresh), which the planner
-  then prefers: recall 0.99 at ef_search 200 whatever its share of the table. Until then the
-  model's shared index serves it, at ef_search 300 (recall 0.98-0.99 for an organization that
-  is a third of the table; too low for a small share, which is why those get the exact scan).
+One row per (item, model), in `ticket_embeddings` or `article_embeddings`. Both tables have the
+same shape, so every query here is written once and parametrised by an `EmbeddedKind` (`TICKETS`,
+`ARTICLES`). The `embedding` column is an untyped `vector` so that any model's dimension fits;
+searching those vectors is app.assist.vector_search.
 
 Staleness: `content_hash` is the SHA-256 of the exact text that was embedded. The same hash is
-computed in SQL (`TICKET_HASH_SQL`, `ARTICLE_HASH_SQL`), so "which rows lack a current embedding"
-is one query, and an upsert only lands if the item's text is still the text that was embedded.
+computed in SQL (`EmbeddedKind.hash_sql`), so "which rows lack a current embedding" is one query,
+and an upsert only lands if the item's text is still the text that was embedded.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -40,52 +22,70 @@ import asyncpg
 import numpy as np
 from pgvector import Vector
 
-SearchStrategy = Literal["exact", "hnsw"]
 
-# Below this many vectors an exact scan costs at most ~2 ms and is always right.
-EXACT_SCAN_MAX_ROWS = 2_000
-# A filtered scan of the model's shared HNSW index finds an organization's neighbours only when
-# enough of the graph is its own; below this share of the model's vectors the exact scan stays
-# the plan (until the organization has an index of its own, see ORG_INDEX_MIN_ROWS).
-HNSW_MIN_SHARE = 0.05
-# ...unless the exact scan itself would cost more than a relaxed iterative HNSW scan (~20-40 ms).
-EXACT_SCAN_CEILING_ROWS = 40_000
-# From this many vectors an organization gets its own partial HNSW index (built in the background,
-# CONCURRENTLY): recall 0.99 at half the candidates the shared index needs, whatever its share.
-ORG_INDEX_MIN_ROWS = 10_000
-# Candidates an HNSW scan keeps. The shared index needs about 300 for recall@10 >= 0.98 when the
-# organization is a third of it; an organization's own index needs far fewer. Raised for a
-# larger LIMIT.
-HNSW_EF_SEARCH = 300
-ORG_INDEX_EF_SEARCH = 200
-HNSW_MAX_EF_SEARCH = 1000
-# Building over existing rows takes about 25 s per 100,000 vectors: far beyond the pool's
-# statement timeout, and legitimately so.
-INDEX_BUILD_TIMEOUT_SECONDS = 3600.0
-# Organization sizes change slowly; counting them on every search would cost more than the search.
-COUNT_CACHE_SECONDS = 60.0
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmbeddedKind:
+    """A table whose rows are embedded: its text is `first || '\\n\\n' || second`."""
 
-_TICKET_TEXT_SQL = "t.subject || E'\\n\\n' || t.description_text"
-_ARTICLE_TEXT_SQL = "a.title || E'\\n\\n' || a.content"
-TICKET_HASH_SQL = f"encode(sha256(convert_to({_TICKET_TEXT_SQL}, 'UTF8')), 'hex')"
-ARTICLE_HASH_SQL = f"encode(sha256(convert_to({_ARTICLE_TEXT_SQL}, 'UTF8')), 'hex')"
+    name: Literal["ticket", "article"]
+    table: str
+    alias: str
+    embeddings_table: str
+    id_column: str  # the item's id in the embeddings table
+    first: str
+    second: str
+    counts_tokens: bool  # the embeddings table keeps each vector's token count
+
+    @property
+    def text_sql(self) -> str:
+        return f"{self.alias}.{self.first} || E'\\n\\n' || {self.alias}.{self.second}"
+
+    @property
+    def hash_sql(self) -> str:
+        """The SQL twin of `content_hash(embedding_text(...))` over the item's current text."""
+        return f"encode(sha256(convert_to({self.text_sql}, 'UTF8')), 'hex')"
+
+
+TICKETS = EmbeddedKind(
+    name="ticket",
+    table="tickets",
+    alias="t",
+    embeddings_table="ticket_embeddings",
+    id_column="ticket_id",
+    first="subject",
+    second="description_text",
+    counts_tokens=True,
+)
+ARTICLES = EmbeddedKind(
+    name="article",
+    table="articles",
+    alias="a",
+    embeddings_table="article_embeddings",
+    id_column="article_id",
+    first="title",
+    second="content",
+    counts_tokens=False,
+)
+TICKET_HASH_SQL = TICKETS.hash_sql
+ARTICLE_HASH_SQL = ARTICLES.hash_sql
+
+
+def embedding_text(first: str, second: str) -> str:
+    """What an item's vector stands for: a ticket's subject and description (the problem, not the
+    chat), an article's title and content."""
+    return f"{first}\n\n{second}"
 
 
 def ticket_embedding_text(subject: str, description_text: str) -> str:
-    """What a ticket's vector stands for: its subject and description (the problem, not the chat)."""
-    return f"{subject}\n\n{description_text}"
-
-
-def article_embedding_text(title: str, content: str) -> str:
-    return f"{title}\n\n{content}"
+    return embedding_text(subject, description_text)
 
 
 def content_hash(text: str) -> str:
-    """Must equal TICKET_HASH_SQL / ARTICLE_HASH_SQL for the same text."""
+    """Must equal `EmbeddedKind.hash_sql` for the same text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _dims(dimensions: int) -> int:
+def checked_dimensions(dimensions: int) -> int:
     # Interpolated into SQL as a type modifier (it cannot be a parameter): insist on an int.
     value = int(dimensions)
     if not 1 <= value <= 16_000:
@@ -93,92 +93,10 @@ def _dims(dimensions: int) -> int:
     return value
 
 
-# ---- HNSW indexes: one per model, and one per big organization ----------------------------------
-
-_ready_indexes: set[str] = set()
-
-
-def _slug(model: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", model.lower()).strip("_")[:24]
-
-
-def model_index_name(model: str, dimensions: int) -> str:
-    """A stable, valid identifier per (model, dimension): readable prefix, hash for uniqueness."""
-    digest = hashlib.sha256(f"{model}\x00{dimensions}".encode()).hexdigest()[:10]
-    return f"ticket_embeddings_hnsw_{_slug(model)}_{_dims(dimensions)}_{digest}"
-
-
-def org_index_name(org_id: UUID, model: str, dimensions: int) -> str:
-    digest = hashlib.sha256(f"{org_id}\x00{model}\x00{dimensions}".encode()).hexdigest()[:16]
-    return f"ticket_embeddings_hnsw_org_{digest}"
-
-
-_INDEX_DDL = (
-    "SELECT format('CREATE INDEX %s IF NOT EXISTS %I ON ticket_embeddings USING hnsw "
-    "((embedding::vector(%s)) vector_cosine_ops) WHERE ' || $5::text, "
-    "$1::text, $2::text, $3::int, $4::text, $6::uuid)"
-)
-
-
-async def ensure_model_index(connection: asyncpg.Connection, model: str, dimensions: int) -> None:
-    """Create the model's HNSW index if it does not exist (once per process per model).
-
-    The DDL is built server-side with format(%I, %L), so an odd model name cannot inject SQL. An
-    advisory lock keeps two processes from building the same index at once.
-    """
-    name = model_index_name(model, dimensions)
-    if name in _ready_indexes:
-        return
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", name)
-        if not await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", name):
-            statement = await connection.fetchval(
-                _INDEX_DDL, "", name, _dims(dimensions), model, "model = %4$L AND dimensions = %3$s", None
-            )
-            await connection.execute(statement, timeout=INDEX_BUILD_TIMEOUT_SECONDS)
-    _ready_indexes.add(name)
-
-
-async def ensure_org_index(connection: asyncpg.Connection, org_id: UUID, model: str, dimensions: int) -> bool:
-    """Build the organization's own HNSW index for the model, CONCURRENTLY (writes go on).
-
-    `connection` must not be in a transaction and is busy for the whole build (about 25 s per
-    100,000 vectors). Returns False when another process is building it right now. A build that
-    was interrupted leaves an invalid index behind; it is dropped and built again.
-    """
-    name = org_index_name(org_id, model, dimensions)
-    lock = f"org-index:{name}"
-    if not await connection.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock):
-        return False
-    try:
-        valid = await connection.fetchval(
-            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", name
-        )
-        if valid is False:
-            await connection.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"', timeout=INDEX_BUILD_TIMEOUT_SECONDS)
-        if valid is not True:
-            statement = await connection.fetchval(
-                _INDEX_DDL,
-                "CONCURRENTLY",
-                name,
-                _dims(dimensions),
-                model,
-                "org_id = %5$L AND model = %4$L AND dimensions = %3$s",
-                org_id,
-            )
-            await connection.execute(statement, timeout=INDEX_BUILD_TIMEOUT_SECONDS)
-        # The counts cache also remembers whether the index exists: make searches see it now.
-        for key in [key for key in _counts if key[0] == org_id]:
-            del _counts[key]
-        return True
-    finally:
-        await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", lock)
-
-
 # ---- writing ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmbeddingRow:
     item_id: UUID
     vector: np.ndarray | Sequence[float]
@@ -186,474 +104,132 @@ class EmbeddingRow:
     token_count: int = 0
 
 
-async def upsert_ticket_embeddings(
-    connection: asyncpg.Connection, org_id: UUID, model: str, dimensions: int, rows: Sequence[EmbeddingRow]
+async def upsert_embeddings(
+    connection: asyncpg.Connection,
+    kind: EmbeddedKind,
+    org_id: UUID,
+    model: str,
+    dimensions: int,
+    rows: Sequence[EmbeddingRow],
 ) -> list[UUID]:
-    """Store vectors whose ticket still has the embedded text; returns the tickets written.
+    """Store vectors whose item still has the embedded text; returns the items written.
 
-    A ticket edited (or deleted) while its text was being embedded keeps its newer state: the
+    An item edited (or deleted) while its text was being embedded keeps its newer state: the
     join on the current hash drops the outdated vector instead of storing it as current.
     """
     if not rows:
         return []
+    a, item = kind.alias, kind.id_column
+    column, value, update = ("", "", "")
+    if kind.counts_tokens:
+        column, value, update = ", token_count", ", item.token_count", ", token_count = excluded.token_count"
     written = await connection.fetch(
         f"""
-        INSERT INTO ticket_embeddings AS e
-            (org_id, ticket_id, model, dimensions, embedding, content_hash, token_count, created_at)
-        SELECT $1, t.id, $2, $3, item.embedding, item.content_hash, item.token_count, now()
+        INSERT INTO {kind.embeddings_table} AS e
+            (org_id, {item}, model, dimensions, embedding, content_hash{column}, created_at)
+        SELECT $1, {a}.id, $2, $3, item.embedding, item.content_hash{value}, now()
         FROM unnest($4::uuid[], $5::vector[], $6::text[], $7::integer[])
-             AS item (ticket_id, embedding, content_hash, token_count)
-        JOIN tickets t ON t.org_id = $1 AND t.id = item.ticket_id
-        WHERE {TICKET_HASH_SQL} = item.content_hash
-        ON CONFLICT (org_id, ticket_id, model) DO UPDATE
+             AS item (item_id, embedding, content_hash, token_count)
+        JOIN {kind.table} {a} ON {a}.org_id = $1 AND {a}.id = item.item_id
+        WHERE {kind.hash_sql} = item.content_hash
+        ON CONFLICT (org_id, {item}, model) DO UPDATE
             SET dimensions = excluded.dimensions, embedding = excluded.embedding,
-                content_hash = excluded.content_hash, token_count = excluded.token_count,
+                content_hash = excluded.content_hash{update},
                 created_at = excluded.created_at
-        RETURNING e.ticket_id
+        RETURNING e.{item}
         """,
         org_id,
         model,
-        _dims(dimensions),
+        checked_dimensions(dimensions),
         [row.item_id for row in rows],
-        _vector_array(rows),
+        # asyncpg would take a numpy array inside a list for a nested array dimension; pgvector's
+        # Vector is opaque to it and goes through the registered binary codec.
+        [Vector(np.asarray(row.vector, dtype=np.float32)) for row in rows],
         [row.content_hash for row in rows],
         [row.token_count for row in rows],
     )
-    return [record["ticket_id"] for record in written]
+    return [record[item] for record in written]
 
 
-async def upsert_article_embeddings(
+async def upsert_ticket_embeddings(
     connection: asyncpg.Connection, org_id: UUID, model: str, dimensions: int, rows: Sequence[EmbeddingRow]
 ) -> list[UUID]:
-    if not rows:
-        return []
-    written = await connection.fetch(
-        f"""
-        INSERT INTO article_embeddings AS e (org_id, article_id, model, dimensions, embedding, content_hash, created_at)
-        SELECT $1, a.id, $2, $3, item.embedding, item.content_hash, now()
-        FROM unnest($4::uuid[], $5::vector[], $6::text[]) AS item (article_id, embedding, content_hash)
-        JOIN articles a ON a.org_id = $1 AND a.id = item.article_id
-        WHERE {ARTICLE_HASH_SQL} = item.content_hash
-        ON CONFLICT (org_id, article_id, model) DO UPDATE
-            SET dimensions = excluded.dimensions, embedding = excluded.embedding,
-                content_hash = excluded.content_hash, created_at = excluded.created_at
-        RETURNING e.article_id
-        """,
-        org_id,
-        model,
-        _dims(dimensions),
-        [row.item_id for row in rows],
-        _vector_array(rows),
-        [row.content_hash for row in rows],
-    )
-    return [record["article_id"] for record in written]
-
-
-def _vector_array(rows: Sequence[EmbeddingRow]) -> list[Vector]:
-    # asyncpg would take a numpy array inside a list for a nested array dimension; pgvector's
-    # Vector is opaque to it and goes through the registered binary codec.
-    return [Vector(np.asarray(row.vector, dtype=np.float32)) for row in rows]
+    return await upsert_embeddings(connection, TICKETS, org_id, model, dimensions, rows)
 
 
 # ---- reading what needs (re)embedding -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TextToEmbed:
     item_id: UUID
     text: str
     content_hash: str
 
 
-async def tickets_lacking_embedding(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    org_id: UUID,
-    model: str,
-    dimensions: int,
-    *,
-    after: UUID | None,
-    limit: int,
-) -> list[TextToEmbed]:
-    """The next `limit` tickets (by id, after `after`) with no current embedding for the model."""
-    rows = await connection.fetch(
-        f"""
-        SELECT t.id, t.subject, t.description_text
-        FROM tickets t
-        LEFT JOIN ticket_embeddings e ON e.org_id = t.org_id AND e.ticket_id = t.id AND e.model = $2
-        WHERE t.org_id = $1 AND ($4::uuid IS NULL OR t.id > $4)
-          AND (e.ticket_id IS NULL OR e.dimensions <> $3 OR e.content_hash <> {TICKET_HASH_SQL})
-        ORDER BY t.id
-        LIMIT $5
-        """,
-        org_id,
-        model,
-        _dims(dimensions),
-        after,
-        limit,
-    )
-    return [_text_to_embed(row["id"], ticket_embedding_text(row["subject"], row["description_text"])) for row in rows]
+def _lacking_sql(kind: EmbeddedKind, select: str, tail: str, *, exact: bool, published_only: bool) -> str:
+    """Items of organization $1 with no current vector for model $2 at dimension $3.
 
-
-async def count_tickets_lacking_embedding(
-    connection: asyncpg.Connection | asyncpg.Pool, org_id: UUID, model: str, dimensions: int
-) -> int:
-    count = await connection.fetchval(
-        f"""
-        SELECT count(*) FROM tickets t
-        LEFT JOIN ticket_embeddings e ON e.org_id = t.org_id AND e.ticket_id = t.id AND e.model = $2
-        WHERE t.org_id = $1 AND (e.ticket_id IS NULL OR e.dimensions <> $3 OR e.content_hash <> {TICKET_HASH_SQL})
-        """,
-        org_id,
-        model,
-        _dims(dimensions),
-    )
-    return int(count)
-
-
-async def articles_lacking_embedding(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    org_id: UUID,
-    model: str,
-    dimensions: int,
-    *,
-    published_only: bool,
-    after: UUID | None,
-    limit: int,
-    exact: bool = True,
-) -> list[TextToEmbed]:
-    """The next `limit` articles (by id, after `after`) with no current embedding for the model.
-
-    `exact` compares content hashes, which reads every article's text (right for a backfill);
-    without it an embedding counts as stale when the article was updated after it was made, which
+    `exact` compares content hashes, which reads every item's text (right for a backfill);
+    without it an embedding counts as stale when the item was updated after it was made, which
     an AI request can afford to ask on every call (the candidates query re-checks the hash of the
     few articles it returns).
     """
-    stale = f"e.content_hash <> {ARTICLE_HASH_SQL}" if exact else "e.created_at < a.updated_at"
-    rows = await connection.fetch(
-        f"""
-        SELECT a.id, a.title, a.content
-        FROM articles a
-        LEFT JOIN article_embeddings e ON e.org_id = a.org_id AND e.article_id = a.id AND e.model = $2
-        WHERE a.org_id = $1 AND (a.published OR NOT $4) AND ($5::uuid IS NULL OR a.id > $5)
-          AND (e.article_id IS NULL OR e.dimensions <> $3 OR {stale})
-        ORDER BY a.id
-        LIMIT $6
-        """,
-        org_id,
-        model,
-        _dims(dimensions),
-        published_only,
-        after,
-        limit,
-    )
-    return [_text_to_embed(row["id"], article_embedding_text(row["title"], row["content"])) for row in rows]
-
-
-async def count_articles_lacking_embedding(
-    connection: asyncpg.Connection | asyncpg.Pool, org_id: UUID, model: str, dimensions: int
-) -> int:
-    count = await connection.fetchval(
-        f"""
-        SELECT count(*) FROM articles a
-        LEFT JOIN article_embeddings e ON e.org_id = a.org_id AND e.article_id = a.id AND e.model = $2
-        WHERE a.org_id = $1 AND (e.article_id IS NULL OR e.dimensions <> $3 OR e.content_hash <> {ARTICLE_HASH_SQL})
-        """,
-        org_id,
-        model,
-        _dims(dimensions),
-    )
-    return int(count)
-
-
-async def ticket_to_embed(
-    connection: asyncpg.Connection | asyncpg.Pool, org_id: UUID, ticket_id: UUID, model: str, dimensions: int
-) -> TextToEmbed | None:
-    """The ticket's text if it lacks a current vector for the model; None if current or absent."""
-    row = await connection.fetchrow(
-        f"""
-        SELECT t.subject, t.description_text
-        FROM tickets t
-        LEFT JOIN ticket_embeddings e ON e.org_id = t.org_id AND e.ticket_id = t.id AND e.model = $3
-        WHERE t.org_id = $1 AND t.id = $2
-          AND (e.ticket_id IS NULL OR e.dimensions <> $4 OR e.content_hash <> {TICKET_HASH_SQL})
-        """,
-        org_id,
-        ticket_id,
-        model,
-        _dims(dimensions),
-    )
-    if row is None:
-        return None
-    return _text_to_embed(ticket_id, ticket_embedding_text(row["subject"], row["description_text"]))
-
-
-async def article_to_embed(
-    connection: asyncpg.Connection | asyncpg.Pool, org_id: UUID, article_id: UUID, model: str, dimensions: int
-) -> TextToEmbed | None:
-    row = await connection.fetchrow(
-        f"""
-        SELECT a.title, a.content
-        FROM articles a
-        LEFT JOIN article_embeddings e ON e.org_id = a.org_id AND e.article_id = a.id AND e.model = $3
-        WHERE a.org_id = $1 AND a.id = $2
-          AND (e.article_id IS NULL OR e.dimensions <> $4 OR e.content_hash <> {ARTICLE_HASH_SQL})
-        """,
-        org_id,
-        article_id,
-        model,
-        _dims(dimensions),
-    )
-    if row is None:
-        return None
-    return _text_to_embed(article_id, article_embedding_text(row["title"], row["content"]))
-
-
-def _text_to_embed(item_id: UUID, text: str) -> TextToEmbed:
-    return TextToEmbed(item_id=item_id, text=text, content_hash=content_hash(text))
-
-
-# ---- nearest neighbours -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SimilarTicket:
-    ticket_id: UUID
-    similarity: float  # 1 - cosine distance, clamped to 0..1
-    subject: str
-    status: str
-    priority: str
-    tags: list[str]
-    assignee_id: UUID | None
-    excerpt: str  # the start of the description (240 characters), for explaining the match
-
-
-@dataclass(frozen=True, slots=True)
-class VectorCounts:
-    org_rows: int  # the organization's vectors for the model
-    model_rows: int  # all vectors of the model (the planner's estimate); -1: no HNSW index yet
-    org_indexed: bool  # the organization has a valid HNSW index of its own
-
-
-_counts: dict[tuple[UUID, str, int], tuple[float, VectorCounts]] = {}
-
-
-async def vector_counts(connection: asyncpg.Connection, org_id: UUID, model: str, dimensions: int) -> VectorCounts:
-    """What the search plan depends on, cached for COUNT_CACHE_SECONDS.
-
-    The organization is counted exactly (an index-only walk of its part of the primary key); the
-    model's total is the planner's estimate of the index size, which is all a share needs.
-    """
-    key = (org_id, model, dimensions)
-    cached = _counts.get(key)
-    now = time.monotonic()
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    row = await connection.fetchrow(
-        """
-        SELECT (SELECT count(*) FROM ticket_embeddings
-                WHERE org_id = $1 AND model = $2 AND dimensions = $3) AS org_rows,
-               (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($4)) AS index_rows,
-               to_regclass($4) IS NOT NULL AS indexed,
-               coalesce((SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($5)), false) AS org_indexed
-        """,
-        org_id,
-        model,
-        _dims(dimensions),
-        model_index_name(model, dimensions),
-        org_index_name(org_id, model, dimensions),
-    )
-    org_rows = int(row["org_rows"])
-    # reltuples is -1 until the index is first vacuumed or analysed; the org is then a floor.
-    model_rows = max(int(row["index_rows"] or 0), org_rows) if row["indexed"] else -1
-    counts = VectorCounts(org_rows=org_rows, model_rows=model_rows, org_indexed=bool(row["org_indexed"]))
-    if len(_counts) > 10_000:
-        _counts.clear()
-    _counts[key] = (now + COUNT_CACHE_SECONDS, counts)
-    return counts
-
-
-def choose_strategy(counts: VectorCounts) -> SearchStrategy:
-    if counts.org_indexed and counts.org_rows > EXACT_SCAN_MAX_ROWS:
-        return "hnsw"
-    if counts.model_rows < 0 or counts.org_rows <= EXACT_SCAN_MAX_ROWS:
-        return "exact"
-    share = counts.org_rows / max(counts.model_rows, 1)
-    if share >= HNSW_MIN_SHARE or counts.org_rows > EXACT_SCAN_CEILING_ROWS:
-        return "hnsw"
-    return "exact"
-
-
-def wants_org_index(counts: VectorCounts) -> bool:
-    """Big enough for an index of its own, and none yet (the caller builds it in the background)."""
-    return counts.model_rows >= 0 and counts.org_rows >= ORG_INDEX_MIN_ROWS and not counts.org_indexed
-
-
-def ef_search_for(limit: int, org_indexed: bool) -> int:
-    base = ORG_INDEX_EF_SEARCH if org_indexed else HNSW_EF_SEARCH
-    return min(HNSW_MAX_EF_SEARCH, max(base, 4 * limit))
-
-
-def _similar_sql(dimensions: int, strategy: SearchStrategy) -> str:
-    dims = _dims(dimensions)
-    if strategy == "exact":
-        # The raw column, which no index covers: a walk of the org's primary-key range and a sort.
-        distance = "e.embedding <=> $3::vector"
-    else:
-        # Exactly the model index's expression, so the planner can order by the HNSW index.
-        distance = f"e.embedding::vector({dims}) <=> $3::vector({dims})"
+    a = kind.alias
+    stale = f"e.content_hash <> {kind.hash_sql}" if exact else f"e.created_at < {a}.updated_at"
+    published = f" AND {a}.published" if published_only else ""
     return f"""
-        WITH nearest AS MATERIALIZED (
-            SELECT e.ticket_id, {distance} AS distance
-            FROM ticket_embeddings e
-            WHERE e.org_id = $1 AND e.model = $2 AND e.dimensions = {dims}
-              AND ($5::uuid IS NULL OR e.ticket_id <> $5)
-            ORDER BY {distance}
-            LIMIT $4
-        )
-        SELECT n.ticket_id, n.distance, t.subject, t.status, t.priority, t.tags, t.assignee_id,
-               left(t.description_text, 240) AS excerpt
-        FROM nearest n
-        JOIN tickets t ON t.org_id = $1 AND t.id = n.ticket_id
-        ORDER BY n.distance, n.ticket_id
+        SELECT {select}
+        FROM {kind.table} {a}
+        LEFT JOIN {kind.embeddings_table} e ON e.org_id = {a}.org_id AND e.{kind.id_column} = {a}.id AND e.model = $2
+        WHERE {a}.org_id = $1{published}
+          AND (e.{kind.id_column} IS NULL OR e.dimensions <> $3 OR {stale})
+          {tail}
     """
 
 
-async def nearest_tickets(
-    connection: asyncpg.Connection,
+def _select_text(kind: EmbeddedKind) -> str:
+    return f"{kind.alias}.id, {kind.alias}.{kind.first} AS first, {kind.alias}.{kind.second} AS second"
+
+
+def _to_embed(rows: Sequence[asyncpg.Record]) -> list[TextToEmbed]:
+    texts = [(row["id"], embedding_text(row["first"], row["second"])) for row in rows]
+    return [TextToEmbed(item_id=item_id, text=text, content_hash=content_hash(text)) for item_id, text in texts]
+
+
+async def items_lacking_embedding(
+    connection: asyncpg.Connection | asyncpg.Pool,
+    kind: EmbeddedKind,
     org_id: UUID,
     model: str,
     dimensions: int,
-    vector: np.ndarray | Sequence[float],
-    limit: int,
     *,
-    exclude_ticket_id: UUID | None = None,
-    strategy: SearchStrategy | None = None,
-) -> list[SimilarTicket]:
-    """The organization's `limit` tickets nearest to `vector` (cosine), nearest first.
-
-    Only rows of `org_id` are ever considered: the filter is in the scan itself, so another
-    organization's vectors can never appear, however near they are. With an HNSW plan PostgreSQL
-    picks the organization's own index when it has one (a custom plan proves its predicate),
-    else the model's shared index.
-    """
-    counts = await vector_counts(connection, org_id, model, dimensions)
-    if strategy is None:
-        strategy = choose_strategy(counts)
-    query = np.asarray(vector, dtype=np.float32)
-    arguments = (org_id, model, query, limit, exclude_ticket_id)
-    sql = _similar_sql(dimensions, strategy)
-    if strategy == "exact":
-        rows = await connection.fetch(sql, *arguments)
-    elif connection.is_in_transaction():
-        await _set_hnsw_options(connection, ef_search_for(limit, counts.org_indexed))
-        rows = await connection.fetch(sql, *arguments)
-    else:
-        async with connection.transaction():
-            await _set_hnsw_options(connection, ef_search_for(limit, counts.org_indexed))
-            rows = await connection.fetch(sql, *arguments)
-    return [
-        SimilarTicket(
-            ticket_id=row["ticket_id"],
-            similarity=similarity_from_distance(row["distance"]),
-            subject=row["subject"],
-            status=row["status"],
-            priority=row["priority"],
-            tags=list(row["tags"]),
-            assignee_id=row["assignee_id"],
-            excerpt=row["excerpt"],
-        )
-        for row in rows
-    ]
+    after: UUID | None,
+    limit: int,
+    published_only: bool = False,
+    exact: bool = True,
+) -> list[TextToEmbed]:
+    """The next `limit` items (by id, after `after`) with no current embedding for the model."""
+    tail = f"AND ($4::uuid IS NULL OR {kind.alias}.id > $4) ORDER BY {kind.alias}.id LIMIT $5"
+    sql = _lacking_sql(kind, _select_text(kind), tail, exact=exact, published_only=published_only)
+    return _to_embed(await connection.fetch(sql, org_id, model, checked_dimensions(dimensions), after, limit))
 
 
-async def _set_hnsw_options(connection: asyncpg.Connection, ef_search: int) -> None:
-    # Transaction-local (is_local = true): the pooled connection goes back to the defaults.
-    await connection.execute(
-        "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-        "set_config('plan_cache_mode', 'force_custom_plan', true)",
-        str(ef_search),
-    )
+async def count_lacking_embedding(
+    connection: asyncpg.Connection | asyncpg.Pool, kind: EmbeddedKind, org_id: UUID, model: str, dimensions: int
+) -> int:
+    sql = _lacking_sql(kind, "count(*)", "", exact=True, published_only=False)
+    return int(await connection.fetchval(sql, org_id, model, checked_dimensions(dimensions)))
 
 
-def similarity_from_distance(distance: float | None) -> float:
-    if distance is None or distance != distance:  # a zero vector has no direction: NaN
-        return 0.0
-    return float(min(1.0, max(0.0, 1.0 - distance)))
-
-
-# ---- articles: vector and full-text candidates --------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleCandidate:
-    article_id: UUID
-    title: str
-    content: str
-    tags: list[str]
-    similarity: float | None  # None when the article has no current embedding
-    text_rank: float  # ts_rank_cd normalised to 0..1 (rank / (rank + 1)); 0 when no term matched
-
-
-async def published_article_candidates(
-    connection: asyncpg.Connection,
+async def item_to_embed(
+    connection: asyncpg.Connection | asyncpg.Pool,
+    kind: EmbeddedKind,
     org_id: UUID,
+    item_id: UUID,
     model: str,
     dimensions: int,
-    vector: np.ndarray | Sequence[float],
-    text_query: str | None,
-    limit: int,
-) -> list[ArticleCandidate]:
-    """The published articles nearest in meaning plus those matching the words, in one query.
-
-    An organization's knowledge base is small (hundreds to a few thousand articles), so the vector
-    side is an exact scan. A vector older than its article's last update is not used, and the
-    content hash is checked for the returned articles only (hashing the whole knowledge base on
-    every call would cost more than the search). `text_query` is a `to_tsquery('simple', ...)` expression (terms joined
-    with `|`), or None to skip the full-text side.
-    """
-    dims = _dims(dimensions)
-    rows = await connection.fetch(
-        f"""
-        WITH by_vector AS (
-            SELECT e.article_id
-            FROM article_embeddings e
-            JOIN articles a ON a.org_id = e.org_id AND a.id = e.article_id
-            WHERE e.org_id = $1 AND e.model = $2 AND e.dimensions = {dims} AND a.published
-              AND e.created_at >= a.updated_at
-            ORDER BY e.embedding <=> $3::vector
-            LIMIT $5
-        ), by_text AS (
-            SELECT a.id AS article_id
-            FROM articles a, to_tsquery('simple', coalesce($4, '')) AS query
-            WHERE $4 IS NOT NULL AND a.org_id = $1 AND a.published AND a.search_vector @@ query
-            ORDER BY ts_rank_cd(a.search_vector, query, 32) DESC, a.id
-            LIMIT $5
-        ), candidates AS (
-            SELECT article_id FROM by_vector UNION SELECT article_id FROM by_text
-        )
-        SELECT a.id, a.title, a.content, a.tags,
-               CASE WHEN e.content_hash = {ARTICLE_HASH_SQL} THEN e.embedding <=> $3::vector END AS distance,
-               CASE WHEN $4 IS NULL THEN 0
-                    ELSE ts_rank_cd(a.search_vector, to_tsquery('simple', $4), 32) END AS text_rank
-        FROM candidates c
-        JOIN articles a ON a.org_id = $1 AND a.id = c.article_id
-        LEFT JOIN article_embeddings e
-               ON e.org_id = a.org_id AND e.article_id = a.id AND e.model = $2 AND e.dimensions = {dims}
-        """,
-        org_id,
-        model,
-        np.asarray(vector, dtype=np.float32),
-        text_query,
-        limit,
-    )
-    return [
-        ArticleCandidate(
-            article_id=row["id"],
-            title=row["title"],
-            content=row["content"],
-            tags=list(row["tags"]),
-            similarity=None if row["distance"] is None else similarity_from_distance(row["distance"]),
-            text_rank=float(row["text_rank"]),
-        )
-        for row in rows
-    ]
+) -> TextToEmbed | None:
+    """The item's text if it lacks a current vector for the model; None if current or absent."""
+    sql = _lacking_sql(kind, _select_text(kind), f"AND {kind.alias}.id = $4", exact=True, published_only=False)
+    return next(iter(_to_embed(await connection.fetch(sql, org_id, model, checked_dimensions(dimensions), item_id))), None)

@@ -191,8 +191,7 @@ async def load_settings_and_tags(
     return settings_from_json(row["ai_settings"]), tags
 
 
-@dataclass(frozen=True, slots=True)
-class Agent:
+class Agent(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     name: str
     role: str
@@ -209,11 +208,10 @@ async def assignable_agents(connection: asyncpg.Connection | asyncpg.Pool, org_i
         """,
         org_id,
     )
-    return [Agent(id=row["id"], name=row["name"], role=row["role"], expertise=list(row["expertise"])) for row in rows]
+    return msgspec.convert([dict(row) for row in rows], list[Agent])
 
 
-@dataclass(frozen=True, slots=True)
-class TicketSample:
+class TicketSample(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     subject: str
     description_text: str
@@ -236,13 +234,4 @@ async def tickets_for_prompt_test(
         tag,
         limit,
     )
-    return [
-        TicketSample(
-            id=row["id"],
-            subject=row["subject"],
-            description_text=row["description_text"],
-            tags=list(row["tags"]),
-            status=row["status"],
-        )
-        for row in rows
-    ]
+    return msgspec.convert([dict(row) for row in rows], list[TicketSample])

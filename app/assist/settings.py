@@ -1,7 +1,8 @@
 """An organization's AI settings: the `organizations.ai_settings` jsonb, read into typed values.
 
 The column is written by `org.update` (camelCase keys: model, fallbackModels, embeddingModel,
-systemPrompts, intentTaxonomy, autoTriage, redactPii, replyTone, language). Reading is lenient
+systemPrompts, intentTaxonomy, autoTriage, autoTriageApply, autoTriageAssigneeMinConfidence,
+keepFeedbackText, redactPii, replyTone, language). Reading is lenient
 field by field: one malformed value falls back to its default (and is logged) instead of taking
 every AI procedure of the organization down with it.
 
@@ -31,6 +32,13 @@ class OrgAISettings(msgspec.Struct, frozen=True):
     engine: EngineSettings
     intent_taxonomy: tuple[IntentDefinition, ...] = DEFAULT_TAXONOMY
     auto_triage: bool = False
+    # What auto-triage may write to a ticket; the rest it only suggests.
+    auto_triage_apply: tuple[str, ...] = ("priority", "tags")
+    # An assignee is applied only when the suggestion is at least this confident.
+    auto_triage_assignee_min_confidence: float = 0.7
+    # Keep the text a person finally sent with their feedback on a suggestion (it can hold
+    # customer data, so off unless the organization turns it on).
+    keep_feedback_text: bool = False
 
 
 DEFAULT_SETTINGS = OrgAISettings(engine=EngineSettings())
@@ -76,6 +84,21 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+TRIAGE_FIELDS: tuple[str, ...] = ("priority", "tags", "assignee")
+
+
+def _triage_fields(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(item not in TRIAGE_FIELDS for item in value):
+        raise ValueError(f"must be a list of {list(TRIAGE_FIELDS)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError("must be a number from 0 to 1")
+    return float(value)
+
+
 def _language(value: Any) -> Language:
     if value not in LANGUAGES:
         raise ValueError(f"must be one of {sorted(LANGUAGES)}")
@@ -102,6 +125,9 @@ def settings_from_dict(stored: dict[str, Any]) -> OrgAISettings:
         ("language", engine, "language", _language),
         ("intentTaxonomy", organization, "intent_taxonomy", _taxonomy),
         ("autoTriage", organization, "auto_triage", _boolean),
+        ("autoTriageApply", organization, "auto_triage_apply", _triage_fields),
+        ("autoTriageAssigneeMinConfidence", organization, "auto_triage_assignee_min_confidence", _fraction),
+        ("keepFeedbackText", organization, "keep_feedback_text", _boolean),
     )
     for key, target, field_name, read in readers:
         if stored.get(key) is None:

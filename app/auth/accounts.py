@@ -7,13 +7,13 @@ wherever it appears.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-Role = Literal["viewer", "agent", "admin"]
+from app.roles import Role
 
 # Deliberately loose: one "@", something on each side, a dot in the domain. Deliverability is
 # proven by mail, not by a regular expression.

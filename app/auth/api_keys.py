@@ -15,7 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
-# `admin` includes every other scope (app.calls.authorize).
+# `admin` includes every other scope (app.guards.key_scope).
 KeyScope = Literal["ticket:read", "ticket:write", "ai:run", "admin"]
 KEY_SCOPES: tuple[str, ...] = get_args(KeyScope)
 KEY_MARKER = "hd_"

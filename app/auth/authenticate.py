@@ -1,6 +1,6 @@
 """Who calls: an API key (`Authorization: Bearer ...`) or else the session cookie.
 
-`authenticate` is wired into `Services.authenticate` and runs once per HTTP request, before any
+`authenticate` is called by `app.calls.call_procedure`, once per HTTP request, before any
 procedure. It answers None when the request carries neither credential (public procedures still
 work), and UNAUTHORIZED when it carries one that does not hold: tampered, unknown, expired,
 revoked, or belonging to a deactivated user.

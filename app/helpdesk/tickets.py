@@ -25,7 +25,7 @@ TOTAL_CAP = 1000
 TICKET_COLUMNS = """
     t.id, t.number, t.subject, t.description, t.description_text, t.status, t.priority, t.tags,
     t.assignee_id, t.ai_summary, t.ai_resolved, t.escalation_reason, t.sla_due_at, t.unread_count,
-    t.created_at, t.updated_at,
+    t.created_at, t.updated_at, t.ai_triage::text AS ai_triage,
     c.id AS customer_id, c.name AS customer_name, c.email AS customer_email, c.traits AS customer_traits
 """
 _CUSTOMER_JOIN = "LEFT JOIN customers c ON c.org_id = t.org_id AND c.id = t.customer_id"
@@ -49,10 +49,10 @@ WITH numbered AS (
     RETURNING last_ticket_number
 ), inserted AS (
     INSERT INTO tickets (org_id, number, subject, description, description_text, status, priority, tags,
-                         customer_id, sla_due_at, resolved_at, search_vector)
+                         customer_id, sla_due_at, resolved_at, search_vector, manual_fields)
     SELECT $1, numbered.last_ticket_number, $2, $3::jsonb, $4, $5, $6, $7, $8, $9,
            CASE WHEN $5 IN ('resolved', 'closed') THEN now() END,
-           {search_vector_sql("$2", "$4", "''", "$10")}
+           {search_vector_sql("$2", "$4", "''", "$10")}, $11
     FROM numbered
     RETURNING *
 )
@@ -75,6 +75,7 @@ async def create_ticket(
     customer_id: UUID | None,
     customer_search_text: str,
     sla_due_at: datetime | None,
+    manual_fields: list[str],
 ) -> asyncpg.Record:
     """Insert a ticket with the organization's next number. Run it inside a transaction together
     with whatever else the creation writes, so that a failure leaves neither row nor number."""
@@ -90,18 +91,11 @@ async def create_ticket(
         customer_id,
         sla_due_at,
         customer_search_text,
+        manual_fields,
     )
     if row is None:
         raise LookupError(f"organization {org_id} does not exist")
     return row
-
-
-async def get_ticket(connection: asyncpg.Connection, org_id: UUID, ticket_id: UUID) -> asyncpg.Record | None:
-    return await connection.fetchrow(
-        f"SELECT {TICKET_COLUMNS} FROM tickets t {_CUSTOMER_JOIN} WHERE t.org_id = $1 AND t.id = $2",
-        org_id,
-        ticket_id,
-    )
 
 
 # Reading a ticket marks it read for the whole team. The update only writes when there is something
@@ -131,6 +125,7 @@ class TicketFilters:
     tag: str | None = None
     assignee_id: UUID | None = None
     search: str | None = None  # websearch syntax, see helpdesk_search_query in schema.sql
+    triage: str | None = None  # an aiTriage status, or "none" for never triaged
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +162,10 @@ def _filtered(org_id: UUID, filters: TicketFilters) -> _Query:
         query.conditions.append(f"t.tags @> ARRAY[{query.bind(filters.tag)}::text]")
     if filters.assignee_id is not None:
         query.conditions.append(f"t.assignee_id = {query.bind(filters.assignee_id)}")
+    if filters.triage == "none":
+        query.conditions.append("t.ai_triage IS NULL")
+    elif filters.triage is not None:
+        query.conditions.append(f"t.ai_triage ->> 'status' = {query.bind(filters.triage)}")
     return query
 
 
@@ -361,11 +360,16 @@ _CUSTOMER_TEXT = (
 )
 
 
+# Columns that, once a person sets them, auto-triage leaves alone (their names in manual_fields).
+_MANUAL_FIELD_OF_COLUMN: Mapping[str, str] = {"priority": "priority", "tags": "tags", "assignee_id": "assignee"}
+
+
 async def update_ticket(
     connection: asyncpg.Connection, org_id: UUID, ticket_id: UUID, changes: Mapping[str, Any]
 ) -> asyncpg.Record | None:
     """Apply `changes` (column -> new value, keys from UPDATABLE_COLUMNS; `description` as JSON
-    text) and answer the updated ticket, or None when the organization has no such ticket."""
+    text) and answer the updated ticket, or None when the organization has no such ticket. A
+    person's priority, tags or assignee are marked manual, so auto-triage never overwrites them."""
     unknown = set(changes) - set(UPDATABLE_COLUMNS)
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -378,6 +382,12 @@ async def update_ticket(
         params.append(value)
         placeholder[column] = f"${len(params)}"
         assignments.append(f"{column} = {UPDATABLE_COLUMNS[column].format(placeholder[column])}")
+    manual = sorted({_MANUAL_FIELD_OF_COLUMN[column] for column in changes if column in _MANUAL_FIELD_OF_COLUMN})
+    if manual:
+        params.append(manual)
+        assignments.append(
+            f"manual_fields = ARRAY(SELECT DISTINCT unnest(t.manual_fields || ${len(params)}::text[]) ORDER BY 1)"
+        )
     if "status" in changes:
         # resolved_at records when the ticket was resolved; reopening clears it.
         assignments.append(

@@ -17,7 +17,21 @@ walked recursively, so a hostile document cannot exhaust the stack. A plain stri
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
+
+from app.helpdesk.validation import invalid
+
+# A ticket description's plain text, whatever its form, holds at most this many characters; the
+# AI procedures that take a description apply the same limit.
+MAX_DESCRIPTION_CHARS = 100_000
+# As a description is sent: plain text or a TipTap (ProseMirror) JSON document. The string's limit
+# shows in the API; a document's is checked on its plain text (`description_text`).
+Description = (
+    Annotated[str, msgspec.Meta(max_length=MAX_DESCRIPTION_CHARS, description="Plain text, at most 100,000 characters")]
+    | Annotated[dict[str, Any], msgspec.Meta(description="A TipTap document of at most 100,000 characters of text")]
+)
 
 # Real documents nest a few levels (doc > list > item > paragraph > text, lists in lists); past this
 # the structure is ignored and only the words are kept.
@@ -253,3 +267,11 @@ def _flat_words(value: Any) -> str:
                 stack.append(content)
     return " ".join(" ".join(words).split())
 
+
+
+def description_text(description: Any, path: str = "description") -> str:
+    """The description's plain text, trimmed; BAD_REQUEST at `path` past MAX_DESCRIPTION_CHARS."""
+    text = plain_text(description).strip()
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        raise invalid(path, f"Expected text of at most {MAX_DESCRIPTION_CHARS} characters")
+    return text

@@ -8,6 +8,7 @@ beyond reason, a blank subject, duplicate tags. Each failure is BAD_REQUEST nami
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -80,10 +81,21 @@ def optional_text(value: str | None) -> str | None:
     return stripped or None
 
 
-def normalized_tag(tag: str, path: str) -> str:
+def tag_form(tag: str) -> str:
     """A tag trimmed, inner whitespace collapsed and lower-cased: "Billing" and "billing " are
-    one tag, so filters and AI suggestions match them."""
-    cleaned = " ".join(tag.split()).lower()
+    one tag, so filters and AI suggestions match them. The one definition of a tag's form."""
+    return " ".join(tag.split()).lower()
+
+
+def distinct_tags(tags: Iterable[str]) -> list[str]:
+    """Tags in their form, blanks and duplicates dropped, first occurrence's order kept: for tags
+    a model suggested, where a blank one is simply left out."""
+    return list(dict.fromkeys(form for form in map(tag_form, tags) if form))
+
+
+def normalized_tag(tag: str, path: str) -> str:
+    """A caller's tag in its form (`tag_form`); a blank one is BAD_REQUEST at `path`."""
+    cleaned = tag_form(tag)
     if not cleaned:
         raise invalid(path, "Expected non-blank text")
     return cleaned

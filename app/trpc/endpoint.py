@@ -17,10 +17,10 @@ import msgspec
 from starlette.requests import cookie_parser
 
 from app import superjson
-from app.calls import find_procedure, open_subscription, prepare_call, run_call
+from app.calls import Outcome, call_procedure
 from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
-from app.registry import REGISTRY, Procedure
+from app.registry import REGISTRY
 from app.trpc.eager import gather_eagerly
 from app.trpc.origin import inspect_request, merge_vary, preflight_headers
 from app.trpc.envelopes import (
@@ -37,7 +37,6 @@ from app.trpc.parse import (
     decode_path,
     parse_request,
     query_params,
-    unwrap_input,
 )
 
 Scope = dict[str, Any]
@@ -46,28 +45,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _encode = msgspec.json.Encoder().encode
-_METHOD_FOR_KIND = {"query": "GET", "mutation": "POST", "subscription": "GET"}
-_SSE_PING_SECONDS = 15.0
 
 
 class ClientDisconnected(Exception):
     pass
-
-
-class Outcome:
-    """The result of one call: a value, or an error with the exception that caused it."""
-
-    __slots__ = ("path", "value", "error", "cause")
-
-    def __init__(self, path: str, value: Any = None, error: TRPCError | None = None, cause: BaseException | None = None):
-        self.path = path
-        self.value = value
-        self.error = error
-        self.cause = cause
-
-    @property
-    def status(self) -> int:
-        return 200 if self.error is None else self.error.http_status
 
 
 class TRPCEndpoint:
@@ -85,10 +66,7 @@ class TRPCEndpoint:
             # (Streams have sent their headers already; the server then just closes them.)
             debug = self._services().settings.debug
             trpc_error = as_trpc_error(error, debug)
-            body = _encode(error_envelope(error_shape(trpc_error, None, debug, error), True))
-            await send({"type": "http.response.start", "status": trpc_error.http_status,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": body})
+            await _send_json(send, trpc_error.http_status, error_envelope(error_shape(trpc_error, None, debug, error), True), {})
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         services = self._services()
@@ -113,7 +91,14 @@ class TRPCEndpoint:
             body = b""
             if method == "POST":
                 check_json_content_type(headers.get("content-type"))
-                body = await _read_body(receive, headers, settings.max_body_bytes)
+                try:
+                    async with asyncio.timeout(settings.body_read_timeout_seconds):
+                        body = await _read_body(receive, headers, settings.max_body_bytes)
+                except TimeoutError:
+                    # A half-sent body would hold the connection forever: answer and close it.
+                    raise TRPCError(
+                        "TIMEOUT", "The request body did not arrive in time", headers={"connection": "close"}
+                    ) from None
             parsed = parse_request(method, path_text, params, headers, body, settings.max_batch_size)
             _refuse_mixed_kinds(parsed)
         except TRPCError as error:
@@ -131,158 +116,142 @@ class TRPCEndpoint:
             client_address=source.client_address,
             origin_trusted=source.origin_trusted,
         )
-        effects = ResponseEffects()
-        response_headers = merge_vary(cors, "trpc-accept, accept")
-
-        if not parsed.is_batch and _is_subscription(parsed.paths[0]) and method == "GET":
-            await self._serve_subscription(services, request, parsed, effects, response_headers, receive, send)
+        exchange = _Exchange(services, request, parsed, merge_vary(cors, "trpc-accept, accept"), receive, send)
+        if not parsed.is_batch and method == "GET" and _is_subscription(parsed.calls[0].path):
+            await _serve_subscription(exchange)
         elif parsed.wants_stream:
-            await self._serve_jsonl(services, request, parsed, effects, response_headers, receive, send)
+            await _serve_jsonl(exchange)
         else:
-            await self._serve_json(services, request, parsed, effects, response_headers, receive, send)
+            await _serve_json(exchange)
 
-    # ---- one call ----------------------------------------------------------------------------
 
-    async def _call(
-        self, services: Services, request: RequestInfo, parsed: ParsedRequest, index: int, effects: ResponseEffects
-    ) -> Outcome:
-        path = parsed.paths[index]
-        try:
-            if parsed.input_error is not None:
-                raise parsed.input_error
-            procedure = find_procedure(path)
-            _check_method(procedure, request.method, parsed.is_batch)
-            raw = unwrap_input(parsed.raw_inputs[index], parsed.use_superjson, procedure.input_type is Any)
-            context, value = await prepare_call(services, request, procedure, raw, effects)
-            return Outcome(path, value=await run_call(procedure, context, value))
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # every failure of a call becomes that call's error item
-            return Outcome(path, error=as_trpc_error(error, services.settings.debug), cause=error)
 
-    async def _run_all(
-        self, services: Services, request: RequestInfo, parsed: ParsedRequest, effects: ResponseEffects
-    ) -> list[Outcome]:
-        if len(parsed.paths) == 1:
-            return [await self._call(services, request, parsed, 0, effects)]
-        return await gather_eagerly(
-            [self._call(services, request, parsed, index, effects) for index in range(len(parsed.paths))]
+class _Exchange:
+    """One HTTP request being answered: what every way of answering needs."""
+
+    __slots__ = ("services", "request", "parsed", "effects", "headers", "receive", "send")
+
+    def __init__(
+        self,
+        services: Services,
+        request: RequestInfo,
+        parsed: ParsedRequest,
+        headers: dict[str, str],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        self.services = services
+        self.request = request
+        self.parsed = parsed
+        self.effects = ResponseEffects()
+        self.headers = headers  # response headers so far
+        self.receive = receive
+        self.send = send
+
+    def call(self, index: int) -> Awaitable[Outcome]:
+        return call_procedure(self.services, self.request, self.effects, self.parsed.calls[index])
+
+
+# ---- JSON (httpLink, httpBatchLink) ------------------------------------------------------------
+
+
+async def _run_all(exchange: _Exchange) -> list[Outcome]:
+    count = len(exchange.parsed.calls)
+    if count == 1:
+        return [await exchange.call(0)]
+    return await gather_eagerly([exchange.call(index) for index in range(count)])
+
+
+def _item(outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
+    if outcome.error is None:
+        return result_envelope(outcome.value, use_superjson)
+    return error_envelope(error_shape(outcome.error, outcome.path, debug, outcome.cause), use_superjson)
+
+
+async def _serve_json(exchange: _Exchange) -> None:
+    outcomes = await _cancel_on_disconnect(exchange.receive, _run_all(exchange))
+    if outcomes is None:
+        return  # the client left; nobody is listening for an answer
+    parsed, headers, effects = exchange.parsed, exchange.headers, exchange.effects
+    debug = exchange.services.settings.debug
+    items = [_item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
+    if parsed.is_batch:
+        status, body = batch_status([outcome.status for outcome in outcomes]), items
+    else:
+        status, body = outcomes[0].status, items[0]
+        if outcomes[0].error is not None:
+            headers.update(outcomes[0].error.headers)
+    headers.update(effects.headers)
+    await _send_json(exchange.send, status, body, headers, effects.cookies)
+
+
+# ---- JSON lines (httpBatchStreamLink) ----------------------------------------------------------
+
+
+async def _serve_jsonl(exchange: _Exchange) -> None:
+    use_superjson = exchange.parsed.use_superjson
+    debug = exchange.services.settings.debug
+    send = exchange.send
+
+    def line(value: Any) -> bytes:
+        encoded = superjson.encode(value) if use_superjson else superjson.plain(value)
+        return _encode(encoded) + b"\n"
+
+    # Headers go out before any result is known, so cookies set by a streamed call cannot be
+    # delivered; auth procedures are called through the non-streaming links.
+    await send({"type": "http.response.start", "status": 200, "headers": _raw_headers(exchange.headers, "application/json")})
+    count = len(exchange.parsed.calls)
+    head = {str(index): [[0], [None, 0, index]] for index in range(count)}
+    await send({"type": "http.response.body", "body": line(head), "more_body": True})
+
+    async def call_and_send(index: int) -> None:
+        outcome = await exchange.call(index)
+        item = (
+            {"result": {"data": outcome.value}}
+            if outcome.error is None
+            else {"error": error_shape(outcome.error, outcome.path, debug, outcome.cause)}
         )
+        await send({"type": "http.response.body", "body": line([index, 0, [[item]]]), "more_body": True})
 
-    def _item(self, outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
-        if outcome.error is None:
-            return result_envelope(outcome.value, use_superjson)
-        return error_envelope(error_shape(outcome.error, outcome.path, debug, outcome.cause), use_superjson)
+    work = asyncio.gather(*(call_and_send(index) for index in range(count)))
+    finished = await _cancel_on_disconnect(exchange.receive, work)
+    if finished is not None:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    # ---- JSON (httpLink, httpBatchLink) ------------------------------------------------------
 
-    async def _serve_json(
-        self,
-        services: Services,
-        request: RequestInfo,
-        parsed: ParsedRequest,
-        effects: ResponseEffects,
-        headers: dict[str, str],
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        outcomes = await _cancel_on_disconnect(receive, self._run_all(services, request, parsed, effects))
-        if outcomes is None:
-            return  # the client left; nobody is listening for an answer
-        debug = services.settings.debug
-        items = [self._item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
-        if parsed.is_batch:
-            status, body = batch_status([outcome.status for outcome in outcomes]), items
-        else:
-            status, body = outcomes[0].status, items[0]
-            if outcomes[0].error is not None:
-                headers.update(outcomes[0].error.headers)
-        headers.update(effects.headers)
-        await _send_json(send, status, body, headers, effects.cookies)
+# ---- server-sent events (httpSubscriptionLink) -------------------------------------------------
 
-    # ---- JSON lines (httpBatchStreamLink) ----------------------------------------------------
 
-    async def _serve_jsonl(
-        self,
-        services: Services,
-        request: RequestInfo,
-        parsed: ParsedRequest,
-        effects: ResponseEffects,
-        headers: dict[str, str],
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        use_superjson = parsed.use_superjson
-        debug = services.settings.debug
+async def _serve_subscription(exchange: _Exchange) -> None:
+    use_superjson = exchange.parsed.use_superjson
+    settings = exchange.services.settings
+    send = exchange.send
+    sse_headers = {
+        **exchange.headers,
+        "cache-control": "no-cache, no-transform",
+        "x-accel-buffering": "no",
+        "connection": "keep-alive",
+    }
 
-        def line(value: Any) -> bytes:
-            encoded = superjson.encode(value) if use_superjson else superjson.plain(value)
-            return _encode(encoded) + b"\n"
+    async def event(data: bytes | str, name: str | None = None) -> None:
+        text = data.decode() if isinstance(data, bytes) else data
+        block = (f"event: {name}\n" if name else "") + f"data: {text}\n\n"
+        await send({"type": "http.response.body", "body": block.encode(), "more_body": True})
 
-        # Headers go out before any result is known, so cookies set by a streamed call cannot be
-        # delivered; auth procedures are called through the non-streaming links.
-        await send({"type": "http.response.start", "status": 200, "headers": _raw_headers(headers, "application/json")})
-        head = {str(index): [[0], [None, 0, index]] for index in range(len(parsed.paths))}
-        await send({"type": "http.response.body", "body": line(head), "more_body": True})
-
-        async def call_and_send(index: int) -> None:
-            outcome = await self._call(services, request, parsed, index, effects)
-            item = (
-                {"result": {"data": outcome.value}}
-                if outcome.error is None
-                else {"error": error_shape(outcome.error, outcome.path, debug, outcome.cause)}
-            )
-            await send({"type": "http.response.body", "body": line([index, 0, [[item]]]), "more_body": True})
-
-        work = asyncio.gather(*(call_and_send(index) for index in range(len(parsed.paths))))
-        finished = await _cancel_on_disconnect(receive, work)
-        if finished is not None:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-    # ---- server-sent events (httpSubscriptionLink) -------------------------------------------
-
-    async def _serve_subscription(
-        self,
-        services: Services,
-        request: RequestInfo,
-        parsed: ParsedRequest,
-        effects: ResponseEffects,
-        headers: dict[str, str],
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        use_superjson = parsed.use_superjson
-        debug = services.settings.debug
-        sse_headers = {
-            **headers,
-            "cache-control": "no-cache, no-transform",
-            "x-accel-buffering": "no",
-            "connection": "keep-alive",
-        }
-
-        async def event(data: bytes | str, name: str | None = None) -> None:
-            text = data.decode() if isinstance(data, bytes) else data
-            block = (f"event: {name}\n" if name else "") + f"data: {text}\n\n"
-            await send({"type": "http.response.body", "body": block.encode(), "more_body": True})
-
-        async def stream() -> None:
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": _raw_headers(sse_headers, "text/event-stream")}
-            )
-            await event("{}", "connected")
-            path = parsed.paths[0]
+    async def stream() -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": _raw_headers(sse_headers, "text/event-stream")})
+        await event("{}", "connected")
+        outcome = await exchange.call(0)
+        error, cause = outcome.error, outcome.cause
+        if error is None:
+            iterator = outcome.value.__aiter__()
+            step: asyncio.Future[Any] | None = None
             try:
-                if parsed.input_error is not None:
-                    raise parsed.input_error
-                procedure = find_procedure(path)
-                raw = unwrap_input(parsed.raw_inputs[0], use_superjson, procedure.input_type is Any)
-                context, value = await prepare_call(services, request, procedure, raw, effects)
-                iterator = open_subscription(procedure, context, value).__aiter__()
                 while True:
                     # A quiet spell sends pings; the pending step of the generator is kept, not
                     # cancelled, so the subscription goes on where it was.
                     step = asyncio.ensure_future(iterator.__anext__())
-                    while not (await asyncio.wait((step,), timeout=_SSE_PING_SECONDS))[0]:
+                    while not (await asyncio.wait((step,), timeout=settings.sse_ping_seconds))[0]:
                         await event("", "ping")
                     try:
                         item = step.result()
@@ -290,16 +259,21 @@ class TRPCEndpoint:
                         break
                     await event(_encode(encode_value(item, use_superjson)))
             except asyncio.CancelledError:
+                # The client left: end the generator now (its `finally` blocks run), rather than
+                # leaving its pending step running for nobody.
+                if step is not None:
+                    step.cancel()
                 raise
-            except Exception as error:
-                trpc_error = as_trpc_error(error, debug)
-                shape = error_shape(trpc_error, path, debug, error)
-                await event(_encode(superjson.encode(shape) if use_superjson else shape), "serialized-error")
-            else:
-                await event("", "return")
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except Exception as failure:
+                error, cause = as_trpc_error(failure, settings.debug), failure
+        if error is None:
+            await event("", "return")
+        else:
+            shape = error_shape(error, outcome.path, settings.debug, cause)
+            await event(_encode(superjson.encode(shape) if use_superjson else shape), "serialized-error")
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await _cancel_on_disconnect(receive, stream())
+    await _cancel_on_disconnect(exchange.receive, stream())
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -310,20 +284,8 @@ def _is_subscription(path: str) -> bool:
     return procedure is not None and procedure.kind == "subscription"
 
 
-def _check_method(procedure: Procedure, method: str, in_batch: bool) -> None:
-    if procedure.kind == "subscription" and in_batch:
-        raise TRPCError("BAD_REQUEST", "Cannot batch subscription calls")
-    expected = _METHOD_FOR_KIND[procedure.kind]
-    if method != expected:
-        raise TRPCError(
-            "METHOD_NOT_SUPPORTED",
-            f'Unsupported {method}-request to {procedure.kind} procedure at path "{procedure.path}"',
-            headers={"allow": expected},
-        )
-
-
 def _refuse_mixed_kinds(parsed: ParsedRequest) -> None:
-    kinds = sorted({REGISTRY[path].kind for path in parsed.paths if path in REGISTRY})
+    kinds = sorted({REGISTRY[call.path].kind for call in parsed.calls if call.path in REGISTRY})
     if len(kinds) > 1:
         raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(kinds)}")
 
@@ -402,6 +364,8 @@ async def _send_json(
 ) -> None:
     encoded = _encode(body)  # first, so an encoding failure can still become an error answer
     raw = _raw_headers(headers, "application/json")
+    # One body message with its length: no chunked framing for an answer that is complete.
+    raw.append((b"content-length", str(len(encoded)).encode()))
     for cookie in cookies or ():
         raw.append((b"set-cookie", _cookie_header(cookie)))
     await send({"type": "http.response.start", "status": status, "headers": raw})

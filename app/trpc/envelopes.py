@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import traceback
 from typing import Any
 
 from app import superjson
-from app.errors import TRPCError
+from app.errors import TRPCError, as_trpc_error
 
-log = logging.getLogger("app.trpc")
-
-
-def as_trpc_error(error: BaseException, debug: bool) -> TRPCError:
-    if isinstance(error, TRPCError):
-        return error
-    log.exception("unhandled error in a procedure", exc_info=error)
-    # Outside debug mode an unexpected error says nothing of its cause: messages of libraries
-    # (database, model providers) can carry hosts, keys or customer data.
-    message = f"{type(error).__name__}: {error}" if debug else "Internal server error"
-    return TRPCError("INTERNAL_SERVER_ERROR", message)
+__all__ = ["as_trpc_error", "batch_status", "encode_value", "error_envelope", "error_shape", "result_envelope"]
 
 
 def error_shape(error: TRPCError, path: str | None, debug: bool, cause: BaseException | None = None) -> dict[str, Any]:

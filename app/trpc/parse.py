@@ -15,6 +15,7 @@ from urllib.parse import unquote, unquote_plus
 import msgspec
 
 from app import superjson
+from app.calls import Call
 from app.errors import TRPCError
 from app.superjson import MISSING
 
@@ -24,10 +25,8 @@ _json_decoder = msgspec.json.Decoder()
 
 @dataclass(slots=True)
 class ParsedRequest:
-    paths: list[str]
+    calls: list[Call]
     is_batch: bool
-    raw_inputs: list[Any]  # per call: the decoded JSON input, or MISSING
-    input_error: TRPCError | None  # the input was not JSON: every call answers with it
     use_superjson: bool
     wants_stream: bool
 
@@ -51,7 +50,12 @@ _READ_PARAMETERS = ("batch=", "input=")
 def _form_decode(value: str) -> str:
     # Front ends poll the same queries with the same inputs (and every input-less superjson
     # query sends the same envelope), so recently seen encodings are worth remembering.
-    return unquote_plus(value, encoding="utf-8", errors="replace")
+    try:
+        if not value.isascii():  # raw bytes past ASCII, read as latin-1 above: the UTF-8 they hold
+            value = value.encode("latin-1").decode("utf-8")
+        return unquote_plus(value, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise TRPCError("PARSE_ERROR", "The query string is not valid UTF-8") from None
 
 
 def query_params(query_string: bytes) -> dict[str, str]:
@@ -65,7 +69,7 @@ def query_params(query_string: bytes) -> dict[str, str]:
     for part in query_string.decode("latin-1").split("&"):
         if part.startswith(_READ_PARAMETERS):
             name, _, value = part.partition("=")
-            if "%" in value or "+" in value:
+            if "%" in value or "+" in value or not value.isascii():
                 value = _form_decode(value)
             params[name] = value
     return params
@@ -82,6 +86,8 @@ def _decode_json(text: bytes | str) -> Any:
         return _json_decoder.decode(text)
     except msgspec.DecodeError as error:
         raise TRPCError("PARSE_ERROR", f"Input is not valid JSON: {error}") from None
+    except UnicodeDecodeError:
+        raise TRPCError("PARSE_ERROR", "Input is not valid UTF-8") from None
     except RecursionError:
         raise TRPCError("BAD_REQUEST", "Input is nested too deeply") from None
 
@@ -133,21 +139,5 @@ def parse_request(
     # An unreadable input gives no hint of the client's transformer; the official client with
     # superjson cannot read an unwrapped error, while a plain client still sees the message.
     use_superjson = True if input_error is not None else _uses_superjson(raw_inputs)
-    return ParsedRequest(
-        paths=paths,
-        is_batch=is_batch,
-        raw_inputs=raw_inputs,
-        input_error=input_error,
-        use_superjson=use_superjson,
-        wants_stream=wants_stream,
-    )
-
-
-def unwrap_input(raw: Any, use_superjson: bool, keep_undefined: bool) -> Any:
-    """The call's input as plain Python values (Dates as datetimes)."""
-    if raw is MISSING or not use_superjson:
-        return raw
-    try:
-        return superjson.decode(raw, keep_undefined)
-    except superjson.SuperjsonError as error:
-        raise TRPCError("BAD_REQUEST", f"Invalid superjson input: {error}") from None
+    calls = [Call(path, raw, use_superjson, is_batch, input_error) for path, raw in zip(paths, raw_inputs)]
+    return ParsedRequest(calls=calls, is_batch=is_batch, use_superjson=use_superjson, wants_stream=wants_stream)

@@ -3,13 +3,13 @@
 All state lives in PostgreSQL (rate_limit_calls, ai_usage_periods, token_usage), so every
 worker process and every host agrees; nothing here is counted in memory.
 
-How a metered call runs (`meter_call`, wired as `Services.meter`, wrapped by `app.calls.run_call`
+How a metered call runs (`meter_call`, called by `app.calls.call_procedure`
 around every procedure declared `metered` or `rate_limited`):
 
 1. One SQL statement (`admit_call`) counts the request in the caller's sliding window (at most the
    rate in any 60 seconds, per `Caller.usage_subject`: a user, or an API key; the SQL function
-   `admit_rate` in schema.sql) and, if that is within the rate, reserves one operation in the organization's current billing period with a
-   conditional UPSERT that never passes the limit, however many processes race for the last
+   `admit_rate` in schema.sql) and, if that is within the rate, reserves one operation in the
+   organization's current billing period with a conditional UPSERT that never passes the limit, however many processes race for the last
    operation. The reservation commits at once, so every process sees it while the AI works.
 2. The handler runs.
 3. If the handler raises, for whatever reason, the reservation is released (one UPDATE): a call
@@ -38,7 +38,8 @@ The transaction contract for a metered handler (the ai.* procedures):
 Ledger operation names: `token_usage.operation` is the engine operation that made the model call,
 one of `LEDGER_OPERATIONS` (the names of `app.ai.interface.OPERATIONS`, which the engines put in
 `TokenUsage.operation`): summarize, sentiment, priority, tags, replies, classify, improve, rank
-(articles, assignees and similar tickets), analyze and embed. They are part of the API
+(articles, assignees and similar tickets), analyze and embed, plus triage (auto-triage of a new
+ticket, app.assist.triage). They are part of the API
 (`ai.getTokenUsage` groups by them), so they are never renamed.
 """
 
@@ -62,7 +63,8 @@ from app.registry import Procedure
 
 log = logging.getLogger("app.usage.metering")
 
-LEDGER_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
+# The engines' operations, and auto-triage, which runs several of them as one operation of its own.
+LEDGER_OPERATIONS: frozenset[str] = frozenset((*OPERATIONS, "triage"))
 
 # Releases still running for calls whose client left; asyncio keeps only weak references to tasks.
 _pending_releases: set[asyncio.Future[Any]] = set()
@@ -164,7 +166,7 @@ class Reservation:
 
 
 async def admit_call(
-    pool: asyncpg.Pool,
+    pool: asyncpg.Pool | asyncpg.Connection,
     caller: Caller,
     *,
     metered: bool,
@@ -175,7 +177,8 @@ async def admit_call(
     """Count the request against the caller's rate and, for a metered call, reserve one operation.
 
     Returns the reservation (None for a call that is only rate-limited); raises TOO_MANY_REQUESTS
-    when the rate or the quota is exhausted, in which case nothing was reserved. `at` is the
+    when the rate or the quota is exhausted, in which case nothing was reserved. On a connection
+    inside a transaction, the reservation commits or rolls back with that transaction. `at` is the
     time the request rate counts the call at; None (always, outside tests) is the database's now.
     """
     row = await pool.fetchrow(

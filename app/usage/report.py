@@ -27,8 +27,9 @@ GroupBy = Literal["day", "week", "month", "operation", "model"]
 MAX_USAGE_RECORDS = 1000
 
 
-# Records and groups are tagged ("kind": "record" or "group") so that `usage` is one list type that
-# msgspec (and so JSON Schema and generated client types) can describe: a discriminated union.
+# Records and groups are tagged ("kind": "record", "operationGroup", "modelGroup" or "periodGroup")
+# so that `usage` is one list type that msgspec (and so JSON Schema and generated client types) can
+# describe: a discriminated union. Each group names its key by what it is.
 
 
 class UsageRecord(msgspec.Struct, frozen=True, tag_field="kind", tag="record"):
@@ -45,15 +46,31 @@ class UsageRecord(msgspec.Struct, frozen=True, tag_field="kind", tag="record"):
     createdAt: datetime
 
 
-class UsageGroup(msgspec.Struct, frozen=True, tag_field="kind", tag="group"):
-    """The ledger rows of one day, week, month, operation or model."""
+class _GroupSums(msgspec.Struct, frozen=True, kw_only=True):
+    """What every group adds up: the ledger rows of one operation, model, day, week or month."""
 
-    group: str  # "2024-01-15" (day; week: its Monday), "2024-01" (month), or the operation or model
     operations: int  # ledger rows (model calls) in the group
     promptTokens: int
     completionTokens: int
     totalTokens: int
     costUsd: float | None  # None when no call in the group has a known cost
+
+
+class OperationGroup(_GroupSums, frozen=True, kw_only=True, tag_field="kind", tag="operationGroup"):
+    operation: str
+
+
+class ModelGroup(_GroupSums, frozen=True, kw_only=True, tag_field="kind", tag="modelGroup"):
+    model: str
+
+
+class PeriodGroup(_GroupSums, frozen=True, kw_only=True, tag_field="kind", tag="periodGroup"):
+    # The bucket's start, a Date (through superjson): UTC midnight of the day, of the week's
+    # Monday (ISO weeks) or of the month's first day.
+    period: datetime
+
+
+UsageGroup = OperationGroup | ModelGroup | PeriodGroup
 
 
 class UsageTotals(msgspec.Struct, frozen=True):
@@ -64,12 +81,12 @@ class UsageTotals(msgspec.Struct, frozen=True):
 
 
 class TokenUsageReport(msgspec.Struct, frozen=True):
-    usage: list[UsageRecord | UsageGroup]  # all records, or all groups (with groupBy)
+    usage: list[UsageRecord | OperationGroup | ModelGroup | PeriodGroup]  # all records, or all groups (with groupBy)
     totals: UsageTotals
 
 
-class UsageSummary(msgspec.Struct, frozen=True):
-    """The current billing period's quota, for `auth.me`."""
+class UsageSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The current billing period's quota, as `auth.me` shows it."""
 
     used: int
     limit: int | None  # None: unlimited
@@ -109,13 +126,21 @@ ORDER BY newest.created_at DESC, newest.id DESC
 
 # groupBy -> the group's key. Time buckets are UTC calendar days, ISO weeks (from Monday) and months.
 _GROUP_KEYS: dict[str, str] = {
-    "day": "to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-    "week": "to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-    "month": "to_char(date_trunc('month', created_at AT TIME ZONE 'UTC'), 'YYYY-MM')",
+    "day": "date_trunc('day', created_at, 'UTC')",
+    "week": "date_trunc('week', created_at, 'UTC')",
+    "month": "date_trunc('month', created_at, 'UTC')",
     "operation": "operation",
     "model": "model",
 }
 _TIME_GROUPS = ("day", "week", "month")
+# groupBy -> the group's type and the name of its key field.
+_GROUP_TYPES: dict[str, tuple[type[OperationGroup] | type[ModelGroup] | type[PeriodGroup], str]] = {
+    "day": (PeriodGroup, "period"),
+    "week": (PeriodGroup, "period"),
+    "month": (PeriodGroup, "period"),
+    "operation": (OperationGroup, "operation"),
+    "model": (ModelGroup, "model"),
+}
 
 
 def _grouped_sql(group_by: str) -> str:
@@ -123,7 +148,7 @@ def _grouped_sql(group_by: str) -> str:
     # Time buckets list newest first, like the records; operations and models the biggest consumer
     # first. Names compare byte-wise (COLLATE "C"), whatever the database's locale.
     if group_by in _TIME_GROUPS:
-        order = f'{key} COLLATE "C" DESC'
+        order = f"{key} DESC"
     else:
         order = f'sum(prompt_tokens) + sum(completion_tokens) DESC, {key} COLLATE "C"'
     return f"""
@@ -168,7 +193,7 @@ async def token_usage_report(
             totalCompletionTokens=completion,
             totalCostUsd=_money(rows[0]["total_cost_usd"]),
         )
-        records: list[UsageRecord | UsageGroup] = [
+        records: list[UsageRecord | OperationGroup | ModelGroup | PeriodGroup] = [
             UsageRecord(
                 id=row["id"],
                 operation=row["operation"],
@@ -188,9 +213,10 @@ async def token_usage_report(
     if group_by not in _GROUP_KEYS:
         raise ValueError(f"group_by must be one of {sorted(_GROUP_KEYS)}, not {group_by!r}")
     rows = await pool.fetch(_grouped_sql(group_by), org_id, start, end)
-    groups: list[UsageRecord | UsageGroup] = [
-        UsageGroup(
-            group=row["grp"],
+    group_type, key_field = _GROUP_TYPES[group_by]
+    groups: list[UsageRecord | OperationGroup | ModelGroup | PeriodGroup] = [
+        group_type(
+            **{key_field: row["grp"]},
             operations=row["operations"],
             promptTokens=row["prompt_tokens"],
             completionTokens=row["completion_tokens"],
@@ -211,14 +237,18 @@ async def token_usage_report(
     return TokenUsageReport(usage=groups, totals=totals)
 
 
-def parse_usage_bound(value: str | datetime | date | None, *, field: str, end: bool) -> datetime | None:
+def parse_usage_bound(value: object, *, field: str, end: bool) -> datetime | None:
     """A report bound from `startDate` / `endDate`: an ISO date or date-time, or a Date.
 
     A date alone means its whole UTC day: as a start, its midnight; as an end, the next midnight
-    (the range is half-open). A date-time without an offset is read as UTC.
+    (the range is half-open). A date-time without an offset is read as UTC. Anything else is
+    BAD_REQUEST at the field.
     """
     if value is None:
         return None
+    if not isinstance(value, (str, datetime, date)):
+        issue = f"Expected an ISO date or date-time - at `$.{field}`"
+        raise TRPCError("BAD_REQUEST", f"Invalid input: {issue}", data={"issue": issue})
     if isinstance(value, str):
         text = value.strip()
         try:

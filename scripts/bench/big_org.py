@@ -2,7 +2,7 @@
 
     .venv/bin/python -m scripts.bench.big_org --database-url postgresql://...   [--tickets 100000]
 
-The tickets come from the demo corpus's generator (`scripts.demo_corpus.build_corpus`) with its
+The tickets come from the demo corpus's generator (`app.demo.corpus.build_corpus`) with its
 twelve topics and six languages, over three years, with about three messages each, and are written
 with COPY (about a minute for 100,000 on a 2-core machine). Order and invoice numbers are drawn
 from a few thousand values, so they are the rare terms of the corpus (tens of tickets each), topic
@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.auth.passwords import hash_password  # noqa: E402
 from app.database import apply_schema  # noqa: E402
-from scripts.demo_corpus import PROFILES, build_corpus, ensure_agents, write_corpus  # noqa: E402
+from app.demo.corpus import build_corpus, ensure_agents, write_corpus  # noqa: E402
+from app.demo.profiles import PROFILES  # noqa: E402
 
 DEFAULT_SLUG = "bench-big"
 DEFAULT_PASSWORD = "bench-password"

@@ -10,7 +10,7 @@ afterwards, unless --database-url is given):
 - the big organization also gets its own partial HNSW index, as the app builds for any
   organization past ORG_INDEX_MIN_ROWS (10,000) vectors;
 - vectors are SYNTHETIC and clustered (tests/support/synthetic_vectors: 2,000 topic centroids in
-  100 categories, the layout shared/research/bench/pgvector_anchor.py calibrated against real
+  100 categories, a layout calibrated so that HNSW recall resembles real sentence
   embeddings); the small organization's tickets are spread over all topics, the hard case for a
   filtered HNSW scan. Tickets and vectors are loaded with binary COPY; each vector carries the
   content hash of its ticket's text, so the app treats it as current and never re-embeds;
@@ -62,7 +62,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.ai.local.engine import LOCAL_MODEL  # noqa: E402
 from app.database import apply_schema, create_pool, start_embedded_postgres  # noqa: E402
-from app.assist.embeddings_store import (  # noqa: E402
+from app.assist.vector_search import (  # noqa: E402
     choose_strategy,
     ef_search_for,
     ensure_model_index,
@@ -218,7 +218,7 @@ def measure_similar(orgs: list[OrgData], queries: int, warmup: int, rng: random.
 
 
 async def measure_search_in_database(pool: asyncpg.Pool, org: OrgData, queries: int, rng: random.Random) -> list[float]:
-    """app.assist.embeddings_store.nearest_tickets alone, on one pooled connection: the database's share."""
+    """app.assist.vector_search.nearest_tickets alone, on one pooled connection: the database's share."""
     samples = []
     async with pool.acquire() as connection:
         for index in range(queries + 20):
@@ -236,11 +236,11 @@ async def measure_analyze_in_process(
     database_url: str, cookies: dict[str, str], ticket_ids: list[UUID], rounds: int
 ) -> list[float]:
     """ai.analyzeTicket through the app's call pipeline in this process: no HTTP, no network."""
-    from app.calls import find_procedure, prepare_call, run_call
+    from app.calls import Call, call_procedure
     from app.config import load_settings
     from app.context import RequestInfo, ResponseEffects, Services
     from app.registry import load_procedures
-    from app.wiring import build_engines, wire_services
+    from app.wiring import build_engines
 
     os.environ.setdefault("APP_ENV", "test")
     settings = load_settings(
@@ -250,18 +250,16 @@ async def measure_analyze_in_process(
     pool = await create_pool(database_url, 4)
     services = Services(settings=settings, pool=pool)
     await build_engines(services)
-    wire_services(services)
     samples = []
     try:
         for index in range(rounds):
             request = RequestInfo(method="POST", headers={}, cookies=cookies, client_address="127.0.0.1", origin_trusted=True)
             ticket_id = ticket_ids[index % len(ticket_ids)]
             started = time.perf_counter()
-            procedure = find_procedure("ai.analyzeTicket")
-            context, value = await prepare_call(
-                services, request, procedure, {"ticketId": str(ticket_id)}, ResponseEffects()
-            )
-            await run_call(procedure, context, value)
+            call = Call("ai.analyzeTicket", {"ticketId": str(ticket_id)}, superjson=False, batched=False)
+            outcome = await call_procedure(services, request, ResponseEffects(), call)
+            if outcome.error is not None:
+                raise outcome.error
             samples.append((time.perf_counter() - started) * 1000)
     finally:
         await pool.close()

@@ -33,7 +33,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 JsonObject = dict[str, Any]
@@ -76,7 +76,18 @@ class Stall:
     then: Step = field(default_factory=ValidAnswer)
 
 
-Step = ValidAnswer | JsonAnswer | TextAnswer | HttpError | Stall
+@dataclass(frozen=True)
+class StreamAnswer:
+    """For a `stream: true` request: send `text` in word-sized chunks, `delay` seconds apart, as
+    server-sent events ending with a usage chunk and `[DONE]`. `fail_after` ends the stream
+    abruptly after that many chunks, as a provider that drops the connection."""
+
+    text: str
+    delay: float = 0.0
+    fail_after: int | None = None
+
+
+Step = ValidAnswer | JsonAnswer | TextAnswer | HttpError | Stall | StreamAnswer
 
 
 def valid_answer() -> Step:
@@ -97,6 +108,10 @@ def http_error(status: int, retry_after: float | None = None, message: str = "fa
 
 def stall(seconds: float, then: Step | None = None) -> Step:
     return Stall(seconds, then if then is not None else ValidAnswer())
+
+
+def stream_answer(text: str, delay: float = 0.0, fail_after: int | None = None) -> Step:
+    return StreamAnswer(text, delay, fail_after)
 
 
 # ---- answers generated from a JSON schema --------------------------------------------------
@@ -177,6 +192,8 @@ class FakeOpenAI:
         self._chat_steps: deque[Step] = deque()
         self._embedding_steps: deque[Step] = deque()
         self._requests: list[RecordedRequest] = []
+        # How each streamed answer ended: "completed", or "closed" when the client hung up first.
+        self._stream_endings: list[str] = []
         self.port = 0
         self.app = Starlette(
             routes=[
@@ -204,6 +221,12 @@ class FakeOpenAI:
             self._chat_steps.clear()
             self._embedding_steps.clear()
             self._requests.clear()
+            self._stream_endings.clear()
+
+    @property
+    def stream_endings(self) -> list[str]:
+        with self._lock:
+            return list(self._stream_endings)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -241,6 +264,9 @@ class FakeOpenAI:
             return await self._chat_response(step.then, body)
         if isinstance(step, HttpError):
             return _error_response(step)
+        if body.get("stream"):
+            answer = step if isinstance(step, StreamAnswer) else StreamAnswer("Thank you for writing to us.")
+            return StreamingResponse(self._stream(answer, body), media_type="text/event-stream")
         if isinstance(step, TextAnswer):
             content = step.text
         elif isinstance(step, JsonAnswer):
@@ -270,6 +296,48 @@ class FakeOpenAI:
                 },
             }
         )
+
+    async def _stream(self, answer: StreamAnswer, body: JsonObject) -> Any:
+        words = answer.text.split(" ")
+        pieces = [word if i == 0 else " " + word for i, word in enumerate(words)]
+        created = int(time.time())
+        identity = f"chatcmpl-{uuid.uuid4().hex}"
+
+        def event(delta: JsonObject, finish: str | None = None, usage: JsonObject | None = None) -> bytes:
+            chunk: JsonObject = {
+                "id": identity,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": body.get("model", "fake"),
+                "choices": [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            if usage:
+                chunk["usage"] = usage
+            return f"data: {json.dumps(chunk)}\n\n".encode()
+
+        ending = "closed"
+        try:
+            for index, piece in enumerate(pieces):
+                if answer.fail_after is not None and index >= answer.fail_after:
+                    ending = "failed"
+                    raise ConnectionAbortedError("the fake provider drops the stream")
+                yield event({"content": piece} if index else {"role": "assistant", "content": piece})
+                if answer.delay:
+                    await asyncio.sleep(answer.delay)
+            yield event({}, finish="stop")
+            if (body.get("stream_options") or {}).get("include_usage"):
+                prompt_tokens = sum(_count_tokens(_message_text(m)) for m in body.get("messages", []))
+                completion_tokens = _count_tokens(answer.text)
+                yield event({}, usage={
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                })
+            yield b"data: [DONE]\n\n"
+            ending = "completed"
+        finally:
+            with self._lock:
+                self._stream_endings.append(ending)
 
     async def _embeddings(self, request: Request) -> Response:
         body = await request.json()

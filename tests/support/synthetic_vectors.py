@@ -1,7 +1,7 @@
 """Synthetic, clustered unit vectors for similarity tests and benchmarks (not real embeddings).
 
-The layout follows shared/research/bench/pgvector_anchor.py, which was calibrated so that plain
-unfiltered HNSW recall resembles real sentence embeddings: 100 random "category" directions, 20
+The layout is calibrated so that plain unfiltered HNSW recall resembles real sentence
+embeddings: 100 random "category" directions, 20
 topics per category (topic centroid = unit(category + 0.6 x unit gaussian)), and each vector =
 unit(topic centroid + noise), the noise's norm uniform in [0.5, 1.0]. Topics overlap as real
 support topics do, so nearest neighbours are not trivially the same cluster.

@@ -12,9 +12,11 @@ The cookie jar of the underlying httpx.Client keeps the session between calls, a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from app import superjson
 
@@ -93,3 +95,10 @@ class TRPCClient:
             except TRPCClientError as error:
                 results.append(error)
         return results
+
+
+def error_of(call: Callable[..., object], *args: object, **kwargs: object) -> TRPCClientError:
+    """The TRPCClientError that `call(*args, **kwargs)` raises (the test fails if it raises none)."""
+    with pytest.raises(TRPCClientError) as caught:
+        call(*args, **kwargs)
+    return caught.value

@@ -1,6 +1,6 @@
 """Scoring any `Engine` on the labelled tickets in tests/data/eval_set.jsonl.
 
-Used by scripts/evaluate_engine.py (to compare the local engine with a hosted model) and by the
+Used by `make evaluate` (to compare the local engine with a hosted model) and by the
 tests (to hold the local engine above the majority-class baseline). Accuracy alone flatters a
 classifier on skewed labels, so macro-F1 is reported next to it, and both next to the baseline
 that always answers the most common label.

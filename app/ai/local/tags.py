@@ -22,7 +22,7 @@ from app.ai.local.text import fold, unique
 MAX_TAGS = 5
 # Cosine between a whole ticket and a one-word tag is low in absolute terms (0.15-0.45 for a good
 # fit), so a tag must clear a floor and also stay close to the best tag for this ticket. These
-# values gave the best F1 on tests/data/eval_set.jsonl (scripts/evaluate_engine.py).
+# values gave the best F1 on tests/data/eval_set.jsonl (`make evaluate`).
 _MIN_SIMILARITY = 0.15
 _MAX_GAP_FROM_BEST = 0.12
 _MAX_EXISTING = 4

@@ -10,7 +10,7 @@ from the organization's id (row ids are uuid5 of it), so two runs over the same 
 the same rows; nothing is fetched from the network.
 
 An organization that already has tickets is left alone, so seeding twice does not duplicate data.
-The bulk loader of the benchmarks (`scripts.bench.big_org`) writes through `write_corpus` too.
+The benchmarks' bulk loader writes through `write_corpus` too.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
@@ -28,10 +28,12 @@ from uuid import UUID, uuid5
 import asyncpg
 import msgspec
 
+from app.auth.passwords import hash_password
+from app.config import Settings
 from app.helpdesk.tickets import search_vector_sql
 from app.helpdesk.tiptap import plain_text
-from scripts.demo_articles import ARTICLES, ArticleDraft
-from scripts.demo_topics import (
+from app.demo.articles import ARTICLES, ArticleDraft
+from app.demo.topics import (
     COMPANIES,
     COUNTRIES,
     EMAIL_DOMAINS,
@@ -42,15 +44,13 @@ from scripts.demo_topics import (
     MOODS,
     TOPIC_BY_KEY,
     TOPICS,
-    Topic,
-    fill,
-    slot_values,
 )
+from app.demo.profiles import HISTORY_DAYS, PROFILES, Agent, Profile
+from app.demo.text import Topic, fill, slot_values
 
-log = logging.getLogger("scripts.demo_corpus")
+log = logging.getLogger("app.demo.corpus")
 
 CORPUS_SEED = 20_251_123
-HISTORY_DAYS = 120
 PRIORITIES = ("low", "normal", "high", "urgent")
 LANGUAGE_NAMES = {"es": "spanish", "fr": "french", "de": "german", "it": "italian", "pt": "portuguese"}
 # Share of tickets written in each language.
@@ -59,71 +59,6 @@ TOPIC_WEIGHTS = {
     "billing": 12, "refunds": 8, "login": 12, "two-factor": 6, "api": 9, "mobile": 8, "shipping": 12,
     "outage": 6, "data-export": 5, "cancellation": 7, "feature-request": 7, "bug": 10,
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Agent:
-    name: str
-    expertise: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Profile:
-    company: str
-    products: tuple[str, ...]
-    tickets: int
-    articles: int
-    agents: tuple[Agent, ...]
-    history_days: int = HISTORY_DAYS
-    slot_choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # see demo_topics.slot_values
-
-
-PROFILES: dict[str, Profile] = {
-    "acme-support": Profile(
-        company="Acme",
-        products=("Acme Hub", "Acme Cam", "Acme Sense", "Acme Doorbell"),
-        tickets=360,
-        articles=40,
-        agents=(
-            Agent("Maya Patel", ("billing", "refunds", "cancellation")),
-            Agent("Lucas Moreau", ("login", "two-factor", "french")),
-            Agent("Sofia Rossi", ("api", "outage", "italian")),
-            Agent("Kenji Watanabe", ("mobile", "bug")),
-            Agent("Grace O'Connor", ("shipping", "refunds")),
-            Agent("Diego Fernández", ("outage", "api", "spanish", "portuguese")),
-            Agent("Hannah Schmidt", ("data-export", "feature-request", "german")),
-            Agent("Tom Becker", ("bug", "feature-request", "mobile", "login")),
-        ),
-    ),
-    "globex": Profile(
-        company="Globex",
-        products=("Globex Router", "Globex Mesh", "Globex Cloud Drive"),
-        tickets=42,
-        articles=8,
-        agents=(
-            Agent("Owen Hughes", ("billing", "refunds", "cancellation", "data-export")),
-            Agent("Inês Costa", ("login", "two-factor", "api", "outage", "portuguese")),
-            Agent("Felix Weber", ("shipping", "mobile", "bug", "feature-request", "german")),
-        ),
-    ),
-    "hooli": Profile(
-        company="Hooli",
-        products=("Hooli Phone", "HooliChat", "Hooli Nucleus"),
-        tickets=40,
-        articles=8,
-        agents=(
-            Agent("Priya Raman", ("billing", "refunds", "cancellation", "shipping", "data-export")),
-            Agent("Marco Bianchi", ("login", "two-factor", "api", "outage", "mobile", "bug", "italian")),
-        ),
-    ),
-    "initech": Profile(
-        company="Initech",
-        products=("TPS Reporter", "Initech Ledger"),
-        tickets=15,
-        articles=4,
-        agents=(Agent("Bill Lumbergh", ("billing", "bug", "login", "feature-request")),),
-    ),
-}
 
 
 # ---- the rows to write -----------------------------------------------------------------------
@@ -268,7 +203,7 @@ class _Issue:
 def _issue_text(issue: _Issue) -> tuple[str, str]:
     templates = issue.topic.english if issue.language == "en" else issue.topic.translated[issue.language]
     template = templates[issue.template_index % len(templates)]
-    return fill(template.subject, issue.slots), fill(template.description, issue.slots)
+    return fill(template.subject, issue.slots, issue.language), fill(template.description, issue.slots, issue.language)
 
 
 def _conversation(
@@ -305,10 +240,10 @@ def _conversation(
         moment = min(now - timedelta(minutes=len(authors) - index), moment + timedelta(minutes=rng.randint(12, 2 * 24 * 60)))
         if author == "agent":
             last = index == len(authors) - 1
-            content = fill(rng.choice(resolutions if (finished and last) else replies), slots)
+            content = fill(rng.choice(resolutions if (finished and last) else replies), slots, issue.language)
             author_id = agent.id if agent is not None else None
         else:
-            content = fill(rng.choice(follow_ups), slots)
+            content = fill(rng.choice(follow_ups), slots, issue.language)
             author_id = None
         messages.append(MessageRow(uuid5(org_id, f"{ticket_key}:message:{index}"), author, author_id, content, moment))
     return messages
@@ -533,18 +468,9 @@ async def write_corpus(
             )
 
 
-async def _agent_password_hash(password: str | None) -> str | None:
-    """The accounts module's hash of the demo password; without that module agents get no
-    password (NULL), so they cannot sign in."""
-    try:
-        from app.auth.passwords import hash_password
-    except ModuleNotFoundError as error:
-        if error.name not in ("app.auth", "app.auth.passwords"):
-            raise
-        return None
+async def _agent_password_hash(password: str | None) -> str:
+    """The hash of the demo password (by default the configured one) the agents sign in with."""
     if password is None:
-        from app.config import Settings
-
         password = Settings().demo_password
     return await hash_password(password)
 

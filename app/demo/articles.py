@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ArticleDraft:
-    topic: str  # a key of scripts.demo_topics.TOPIC_BY_KEY, or "general"
+    topic: str  # a key of app.demo.topics.TOPIC_BY_KEY, or "general"
     title: str
     content: str
     published: bool = True
