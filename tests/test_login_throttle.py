@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -152,7 +153,8 @@ async def test_known_and_unknown_emails_answer_alike_under_throttling(db, server
         answers = []
         for _ in range(FREE + 1):
             status, data, _ = await asyncio.to_thread(attempt, server, email, "guess-password", address)
-            answers.append((status, data["message"], data["code"]))
+            # The wait in a refusal's message depends on how fast this machine is; the words do not.
+            answers.append((status, re.sub(r"\d+", "N", data["message"]), data["code"]))
         seen.append(answers)
     assert seen[0] == seen[1]
     assert seen[0][0] == (401, "Invalid e-mail or password", "UNAUTHORIZED")
