@@ -389,14 +389,42 @@ CREATE TABLE IF NOT EXISTS token_usage (
 );
 CREATE INDEX IF NOT EXISTS token_usage_created_idx ON token_usage (org_id, created_at DESC);
 
--- Request-rate windows per user and minute. Unlogged: a crash only forgets the current minute.
-CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_windows (
+-- The AI request rate: per user or API key, the times of its admitted calls in the last minute
+-- (a sliding window: at most the limit in ANY 60 seconds, not per clock minute). Unlogged: a
+-- crash only forgets the last minute. It replaces the fixed per-minute windows of before.
+DROP TABLE IF EXISTS rate_limit_windows;
+CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_calls (
     org_id          uuid NOT NULL,
     subject         text NOT NULL,          -- "user:<id>" or "key:<id>"
-    window_start    timestamptz NOT NULL,
-    hits            integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (org_id, subject, window_start)
+    calls           timestamptz[] NOT NULL, -- admitted calls inside the window, oldest first
+    PRIMARY KEY (org_id, subject)
 );
+
+-- Admit one call at `at` if fewer than `call_limit` were admitted in the `span` before it.
+-- Returns NULL when admitted, else the moment the next call will be (the oldest call in the
+-- window leaving it), which makes Retry-After exact. Refused calls are not recorded, so
+-- retrying early never pushes that moment back. The row lock queues concurrent callers of
+-- every worker, and each statement here reads the latest committed row.
+CREATE OR REPLACE FUNCTION admit_rate(
+    p_org uuid, p_subject text, p_limit integer, p_span interval, p_at timestamptz
+) RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+DECLARE
+    logged timestamptz[];
+    recent timestamptz[];
+BEGIN
+    INSERT INTO rate_limit_calls (org_id, subject, calls) VALUES (p_org, p_subject, '{}')
+    ON CONFLICT (org_id, subject) DO NOTHING;
+    SELECT r.calls INTO logged FROM rate_limit_calls r
+    WHERE r.org_id = p_org AND r.subject = p_subject FOR UPDATE;
+    recent := ARRAY(SELECT call FROM unnest(logged) AS call WHERE call > p_at - p_span ORDER BY call);
+    IF cardinality(recent) >= p_limit THEN
+        RETURN recent[cardinality(recent) - p_limit + 1] + p_span;
+    END IF;
+    UPDATE rate_limit_calls SET calls = recent || p_at WHERE org_id = p_org AND subject = p_subject;
+    RETURN NULL;
+END
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- The assist loop: auto-triage, suggestions and the feedback on them

@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from starlette.requests import cookie_parser
@@ -23,6 +22,7 @@ from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.registry import REGISTRY
 from app.trpc.eager import continue_coroutine, gather_eagerly
+from app.trpc.origin import inspect_request, merge_vary, preflight_headers
 from app.trpc.envelopes import (
     as_trpc_error,
     batch_status,
@@ -73,10 +73,11 @@ class TRPCEndpoint:
         settings = services.settings
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         method = scope["method"]
-        cors = self._cors_headers(headers, settings.allowed_origins)
+        source = inspect_request(scope, settings)
+        cors = source.cors
 
         if method == "OPTIONS":
-            await _send_bytes(send, 204, b"", {**cors, **self._preflight_headers(headers)} if cors else {})
+            await _send_bytes(send, 204, b"", preflight_headers(cors, headers))
             return
         if method == "HEAD":
             await _send_bytes(send, 204, b"", cors)
@@ -113,35 +114,16 @@ class TRPCEndpoint:
             method=method,
             headers=headers,
             cookies=cookie_parser(headers.get("cookie", "")),
-            client_address=_client_address(scope),
-            origin_trusted=_origin_trusted(headers, settings.allowed_origins),
+            client_address=source.client_address,
+            origin_trusted=source.origin_trusted,
         )
-        exchange = _Exchange(services, request, parsed, {**cors, "vary": "trpc-accept, accept"}, receive, send)
+        exchange = _Exchange(services, request, parsed, merge_vary(cors, "trpc-accept, accept"), receive, send)
         if not parsed.is_batch and method == "GET" and _is_subscription(parsed.calls[0].path):
             await _serve_subscription(exchange)
         elif parsed.wants_stream:
             await _serve_jsonl(exchange)
         else:
             await _serve_json(exchange)
-
-    # ---- CORS --------------------------------------------------------------------------------
-
-    @staticmethod
-    def _cors_headers(headers: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
-        origin = headers.get("origin")
-        if origin is None or origin.rstrip("/") not in allowed:
-            return {}
-        return {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
-
-    @staticmethod
-    def _preflight_headers(headers: dict[str, str]) -> dict[str, str]:
-        return {
-            "access-control-allow-methods": "GET, POST, OPTIONS",
-            "access-control-allow-headers": headers.get(
-                "access-control-request-headers", "content-type, trpc-accept, authorization"
-            ),
-            "access-control-max-age": "600",
-        }
 
 
 
@@ -307,23 +289,6 @@ def _refuse_mixed_kinds(parsed: ParsedRequest) -> None:
     kinds = sorted({REGISTRY[call.path].kind for call in parsed.calls if call.path in REGISTRY})
     if len(kinds) > 1:
         raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(kinds)}")
-
-
-def _origin_trusted(headers: dict[str, str], allowed: tuple[str, ...]) -> bool:
-    origin = headers.get("origin")
-    if origin is None or origin == "null" and headers.get("sec-fetch-site") == "same-origin":
-        return True
-    origin = origin.rstrip("/")
-    if origin in allowed:
-        return True
-    # Same-origin requests carry this host's own origin; compare host and port, not the scheme,
-    # since TLS may end at a proxy in front of us.
-    return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
-
-
-def _client_address(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return client[0] if client else None
 
 
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
