@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from app.assist.models import require_allowed_choices
+from app.assist.models import allowed_models, require_allowed_choices
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
@@ -89,6 +89,9 @@ class Organization(msgspec.Struct, frozen=True):
     aiSettings: AiSettings
     createdAt: datetime
     updatedAt: datetime
+    # The deployment's allow-list (AI_ALLOWED_MODELS, or the configured models): the only names
+    # aiSettings and the playground accept, so a picker offers exactly these.
+    allowedModels: list[str]
 
 
 _ORG_COLUMNS = "id, name, slug, plan, ai_operations_limit, billing_anchor, ai_settings, created_at, updated_at"
@@ -100,7 +103,7 @@ def read_ai_settings(stored: str | bytes) -> AiSettings:
     return msgspec.json.decode(stored, type=AiSettings)
 
 
-def _organization_from_row(row: asyncpg.Record) -> Organization:
+def _organization_from_row(row: asyncpg.Record, models: tuple[str, ...]) -> Organization:
     return Organization(
         id=row["id"],
         name=row["name"],
@@ -111,6 +114,7 @@ def _organization_from_row(row: asyncpg.Record) -> Organization:
         aiSettings=read_ai_settings(row["ai_settings"]),
         createdAt=row["created_at"],
         updatedAt=row["updated_at"],
+        allowedModels=list(models),
     )
 
 
@@ -153,7 +157,7 @@ async def get_org(ctx: Context) -> Organization:
     row = await ctx.pool.fetchrow(f"SELECT {_ORG_COLUMNS} FROM organizations WHERE id = $1", caller.org_id)
     if row is None:
         raise TRPCError("NOT_FOUND", "Organization not found")
-    return _organization_from_row(row)
+    return _organization_from_row(row, allowed_models(ctx.settings))
 
 
 @procedure("org.update", "mutation", role="admin", scope="admin")
@@ -195,4 +199,4 @@ async def update_org(ctx: Context, input: UpdateOrgInput) -> Organization:
             msgspec.json.encode(_stored_form(settings)).decode(),
         )
     assert row is not None
-    return _organization_from_row(row)
+    return _organization_from_row(row, allowed_models(ctx.settings))

@@ -41,6 +41,12 @@ async def test_an_admin_reads_the_organization(db, live_server):
     assert (found["id"], found["name"], found["slug"], found["plan"]) == (str(org.id), org.name, org.slug, "pro")
     assert found["aiOperationsLimit"] is None
     assert found["aiSettings"] == DEFAULT_AI_SETTINGS
+    assert set(found) == {
+        "id", "name", "slug", "plan", "aiOperationsLimit", "billingAnchor", "aiSettings", "createdAt",
+        "updatedAt", "allowedModels",
+    }
+    # Without AI_ALLOWED_MODELS the configured models are the list; the offline engine is one.
+    assert found["allowedModels"] and all(isinstance(name, str) and name for name in found["allowedModels"])
 
 
 @pytest.mark.parametrize("role", ["viewer", "agent"])
@@ -89,7 +95,10 @@ async def test_update_changes_only_what_it_names(db, models_server):
         "autoTriage": True,
         "replyTone": "formal",
     }
-    assert client.query("org.get")["aiSettings"] == second["aiSettings"]
+    found = client.query("org.get")
+    assert found["aiSettings"] == second["aiSettings"]
+    # The pickers offer the deployment's allow-list, in its order, and nothing else.
+    assert found["allowedModels"] == second["allowedModels"] == list(ALLOWED_MODELS)
 
     # The AI procedures read what was stored, through app.assist.settings.
     stored = await db.fetchval("SELECT ai_settings FROM organizations WHERE id = $1", org.id)

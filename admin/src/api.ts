@@ -17,6 +17,9 @@ export type ApiKey = RouterOutputs["apiKeys"]["list"][number];
 export type Organization = RouterOutputs["org"]["get"];
 export type PromptTest = RouterOutputs["ai"]["testPrompts"];
 export type UsageReport = RouterOutputs["ai"]["getTokenUsage"];
+export type FeedbackStats = RouterOutputs["ai"]["getFeedbackStats"];
+export type FeedbackRates = FeedbackStats["totals"];
+export type TriageRecord = NonNullable<TicketWithMessages["aiTriage"]>;
 
 /** What a failed call means, in words, with the input field that was wrong when there is one. */
 export interface Problem {

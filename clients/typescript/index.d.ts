@@ -565,6 +565,8 @@ export interface Organization {
   aiSettings: AiSettings;
   createdAt: Date;
   updatedAt: Date;
+  /** The deployment's allow-list (AI_ALLOWED_MODELS, or the configured models): the only names aiSettings and the playground accept, so a picker offers exactly these. */
+  allowedModels: string[];
 }
 
 export interface OrganizationSummary {

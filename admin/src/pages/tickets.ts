@@ -1,6 +1,7 @@
 // Tickets: the list with search, filters and unread counts; one ticket with its messages and the
 // AI panel. Every AI action says it costs one operation and refreshes the usage figure.
-import { trpc, type Ticket, type TicketWithMessages } from "../api";
+import { trpc, type Ticket, type TicketWithMessages, type TriageRecord } from "../api";
+import { feedbackControls } from "../feedback";
 import { field, formatDateTime, h, replace } from "../dom";
 import { link } from "../router";
 import { canWrite, hasFeature } from "../session";
@@ -8,10 +9,12 @@ import { errorBox, metered, notice, readOnlyNote, table, upgradeNote } from "../
 
 const STATUSES = ["open", "pending", "on_hold", "resolved", "closed"] as const;
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+const TRIAGE_STATES = ["pending", "applied", "skipped", "failed", "none"] as const;
 const PAGE_SIZE = 25;
 
 type Status = (typeof STATUSES)[number];
 type Priority = (typeof PRIORITIES)[number];
+type TriageState = (typeof TRIAGE_STATES)[number];
 
 function choice(name: string, values: readonly string[]): HTMLSelectElement {
   return h("select", { name }, h("option", { value: "" }, "Any"), values.map((value) => h("option", { value }, value.replace("_", " "))));
@@ -22,6 +25,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
   const status = choice("status", STATUSES);
   const priority = choice("priority", PRIORITIES);
   const tag = h("input", { type: "text", name: "tag", maxlength: 64 });
+  const triage = choice("aiTriage", TRIAGE_STATES);
   const members = await trpc.users.list.query({});
   const names = new Map(members.map((member) => [member.id, member.name]));
   const assignee = h(
@@ -44,6 +48,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
         ...(priority.value ? { priority: priority.value as Priority } : {}),
         ...(tag.value.trim() ? { tag: tag.value.trim().toLowerCase() } : {}),
         ...(assignee.value ? { assigneeId: assignee.value } : {}),
+        ...(triage.value ? { aiTriage: triage.value as TriageState } : {}),
       }),
       trpc.tickets.unreadCount.query(),
     ]);
@@ -58,6 +63,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
         h("td", null, ticket.subject),
         h("td", null, ticket.status.replace("_", " ")),
         h("td", null, ticket.priority),
+        h("td", null, ticket.aiTriage?.status ?? "—"),
         h("td", null, ticket.tags.join(", ")),
         h("td", null, ticket.customer?.name ?? ticket.customer?.email ?? "—"),
         h("td", null, names.get(ticket.assigneeId ?? "") ?? "—"),
@@ -69,7 +75,7 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
     replace(
       list,
       page.items.length
-        ? table(["#", "Subject", "Status", "Priority", "Tags", "Customer", "Assignee", "Unread", "Updated"], rows, `${offset + 1}–${last} of ${page.total}${page.totalExact ? "" : "+"} tickets`)
+        ? table(["#", "Subject", "Status", "Priority", "Auto-triage", "Tags", "Customer", "Assignee", "Unread", "Updated"], rows, `${offset + 1}–${last} of ${page.total}${page.totalExact ? "" : "+"} tickets`)
         : notice("No ticket matches."),
       h(
         "div",
@@ -96,16 +102,20 @@ export async function renderTickets(main: HTMLElement): Promise<void> {
     field("Priority", priority),
     field("Tag filter", tag),
     field("Assignee", assignee),
+    field("Auto-triage", triage, "none: never triaged"),
     h("button", { type: "submit" }, "Apply"),
   );
   main.append(h("h1", null, "Tickets"), unread, filters, list);
   await reload();
 }
 
+/** What an action shows, and the suggestion a person can accept, edit or reject. */
+type Answer = { output: HTMLElement; suggestionId: string; text: string };
+
 type Action = {
   label: string;
   feature: "basic" | "full";
-  run: (ticket: TicketWithMessages) => Promise<HTMLElement>;
+  run: (ticket: TicketWithMessages) => Promise<Answer>;
 };
 
 function percent(value: number): string {
@@ -116,14 +126,17 @@ const ACTIONS: Action[] = [
   {
     label: "Summarize",
     feature: "basic",
-    run: async (ticket) => h("p", null, (await trpc.ai.summarizeTicket.mutate({ ticketId: ticket.id })).summary),
+    run: async (ticket) => {
+      const { summary, suggestionId } = await trpc.ai.summarizeTicket.mutate({ ticketId: ticket.id });
+      return { output: h("p", null, summary), suggestionId, text: summary };
+    },
   },
   {
     label: "Analyze",
     feature: "full",
     run: async (ticket) => {
       const analysis = await trpc.ai.analyzeTicket.mutate({ ticketId: ticket.id });
-      return h(
+      const output = h(
         "dl",
         null,
         h("dt", null, "Summary"), h("dd", null, analysis.summary),
@@ -131,48 +144,54 @@ const ACTIONS: Action[] = [
         h("dt", null, "Sentiment"), h("dd", null, `${analysis.sentiment.sentiment} (score ${analysis.sentiment.score.toFixed(2)}, urgency ${analysis.sentiment.urgency})`),
         h("dt", null, "Tags"), h("dd", null, analysis.tags.join(", ") || "—"),
       );
+      return { output, suggestionId: analysis.suggestionId, text: analysis.summary };
     },
   },
   {
     label: "Draft replies",
     feature: "full",
     run: async (ticket) => {
-      const { suggestions } = await trpc.ai.generateReplySuggestions.mutate({ ticketId: ticket.id });
-      return h("ol", { class: "drafts" }, suggestions.map((draft) => h("li", null, h("strong", null, `${draft.tone} · ${draft.length}`), h("p", null, draft.text))));
+      const { suggestions, suggestionId } = await trpc.ai.generateReplySuggestions.mutate({ ticketId: ticket.id });
+      const output = h("ol", { class: "drafts" }, suggestions.map((draft) => h("li", null, h("strong", null, `${draft.tone} · ${draft.length}`), h("p", null, draft.text))));
+      // Edit starts from the first draft: the one in the organization's preferred tone.
+      return { output, suggestionId, text: suggestions[0]?.text ?? "" };
     },
   },
   {
     label: "Similar tickets",
     feature: "full",
     run: async (ticket) => {
-      const { similarTickets } = await trpc.ai.findSimilarTickets.mutate({ ticketId: ticket.id, limit: 5 });
-      if (!similarTickets.length) return h("p", null, "No similar tickets.");
-      return h(
+      const { similarTickets, suggestionId } = await trpc.ai.findSimilarTickets.mutate({ ticketId: ticket.id, limit: 5 });
+      if (!similarTickets.length) return { output: h("p", null, "No similar tickets."), suggestionId, text: "" };
+      const output = h(
         "ul",
         null,
         similarTickets.map((match) =>
           h("li", null, match.ticket.subject, ` — ${percent(match.similarity)} similar, ${match.ticket.status} `, link(`tickets/${match.ticket.id}`, "open")),
         ),
       );
+      return { output, suggestionId, text: similarTickets.map((match) => match.ticket.subject).join("\n") };
     },
   },
   {
     label: "Suggest articles",
     feature: "full",
     run: async (ticket) => {
-      const { suggestions } = await trpc.ai.suggestArticles.mutate({ ticketId: ticket.id });
-      if (!suggestions.length) return h("p", null, "No published article fits.");
-      return h("ul", null, suggestions.map((item) => h("li", null, h("strong", null, item.article.title), ` — ${percent(item.relevance)}: ${item.reasoning}`)));
+      const { suggestions, suggestionId } = await trpc.ai.suggestArticles.mutate({ ticketId: ticket.id });
+      if (!suggestions.length) return { output: h("p", null, "No published article fits."), suggestionId, text: "" };
+      const output = h("ul", null, suggestions.map((item) => h("li", null, h("strong", null, item.article.title), ` — ${percent(item.relevance)}: ${item.reasoning}`)));
+      return { output, suggestionId, text: suggestions.map((item) => item.article.title).join("\n") };
     },
   },
   {
     label: "Suggest assignee",
     feature: "full",
     run: async (ticket) => {
-      const { suggestion } = await trpc.ai.suggestAssignee.mutate({ ticketId: ticket.id, subject: ticket.subject, description: ticket.descriptionText || ticket.subject });
-      return suggestion
+      const { suggestion, suggestionId } = await trpc.ai.suggestAssignee.mutate({ ticketId: ticket.id, subject: ticket.subject, description: ticket.descriptionText || ticket.subject });
+      const output = suggestion
         ? h("p", null, h("strong", null, suggestion.agentName), ` (${percent(suggestion.confidence)}): ${suggestion.reasoning}`)
         : h("p", null, "No agent fits this ticket.");
+      return { output, suggestionId, text: suggestion?.agentName ?? "" };
     },
   },
 ];
@@ -194,8 +213,8 @@ function aiPanel(ticket: TicketWithMessages): HTMLElement {
       const button = h("button", { type: "button", disabled: !canWrite() }, `${action.label} (1 operation)`);
       button.addEventListener("click", async () => {
         button.disabled = true;
-        const output = await metered(cost, () => action.run(ticket));
-        if (output) replace(result, output);
+        const answer = await metered(cost, () => action.run(ticket));
+        if (answer) replace(result, answer.output, feedbackControls(answer.suggestionId, action.label.toLowerCase(), answer.text));
         button.disabled = false;
       });
       section.append(button, cost, result);
@@ -205,8 +224,36 @@ function aiPanel(ticket: TicketWithMessages): HTMLElement {
   return panel;
 }
 
+function triageFacts(record: TriageRecord, names: Map<string, string>): HTMLElement {
+  const suggested = record.suggested;
+  const applied = new Set(record.applied);
+  const mark = (name: "priority" | "tags" | "assignee"): string => (applied.has(name) ? "applied" : "suggested only");
+  const facts: HTMLElement[] = [
+    h("dt", null, "Status"), h("dd", { "data-triage": "status" }, record.reason ? `${record.status} (${record.reason})` : record.status),
+    h("dt", null, "When"), h("dd", null, formatDateTime(record.at)),
+    h("dt", null, "Applied"), h("dd", { "data-triage": "applied" }, record.applied.join(", ") || "nothing"),
+  ];
+  if (suggested) {
+    facts.push(
+      h("dt", null, "Priority"), h("dd", null, `${suggested.priority} — ${mark("priority")}`),
+      h("dt", null, "Tags"), h("dd", null, `${suggested.tags.join(", ") || "none"} — ${mark("tags")}`),
+      h("dt", null, "Sentiment"), h("dd", null, `${suggested.sentiment} — suggested only`),
+      h("dt", null, "Assignee"),
+      h("dd", null, suggested.assignee
+        ? `${names.get(suggested.assignee.agentId) ?? suggested.assignee.agentName} (${percent(suggested.assignee.confidence)}) — ${mark("assignee")}`
+        : "no agent fits"),
+    );
+  }
+  facts.push(
+    h("dt", null, "Confidence"), h("dd", null, record.confidence === null ? "—" : percent(record.confidence)),
+    h("dt", null, "Model"), h("dd", null, record.model ?? "—"),
+  );
+  return h("section", { class: "triage", "aria-label": "Auto-triage" }, h("h2", null, "Auto-triage"), h("dl", null, facts));
+}
+
 export async function renderTicket(main: HTMLElement, id: string): Promise<void> {
-  const ticket = await trpc.tickets.get.query({ id });
+  const [ticket, members] = await Promise.all([trpc.tickets.get.query({ id }), trpc.users.list.query({})]);
+  const names = new Map(members.map((member) => [member.id, member.name]));
   const messages = ticket.messages.map((message) =>
     h("li", { class: `message ${message.author}` }, h("div", { class: "meta" }, `${message.author} · ${formatDateTime(message.createdAt)}`), h("p", null, message.content)),
   );
@@ -224,6 +271,7 @@ export async function renderTicket(main: HTMLElement, id: string): Promise<void>
           { class: "meta" },
           `${ticket.status.replace("_", " ")} · ${ticket.priority} · ${ticket.tags.join(", ") || "no tags"} · ${ticket.customer?.name ?? "unknown customer"}`,
         ),
+        ticket.aiTriage ? triageFacts(ticket.aiTriage, names) : null,
         ticket.aiSummary ? h("p", { class: "summary" }, h("strong", null, "AI summary: "), ticket.aiSummary) : null,
         h("section", null, h("h2", null, "Description"), h("p", { class: "description" }, ticket.descriptionText)),
         h("section", null, h("h2", null, `Messages (${ticket.messages.length})`), h("ol", { class: "messages" }, messages)),
