@@ -1,7 +1,8 @@
 // The prompt playground (seed 003): classify the organization's tickets carrying a tag with a
 // chosen model and system prompt; optionally a second prompt or model side by side, rows where
 // the two disagree marked; export as CSV.
-import { trpc, type PromptTest } from "../api";
+import { trpc, type FeedbackRates, type PromptTest } from "../api";
+import { acceptanceLine } from "../feedback";
 import { append, field, h, replace, uid } from "../dom";
 import { allowedModels } from "../models";
 import { hasFeature, isAdmin } from "../session";
@@ -101,6 +102,32 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/**
+ * How people judged each model's answers (ai.getFeedbackStats by model, last 90 days, every
+ * operation: the statistics group by one key). Beside a comparison it says which side's model
+ * agents have accepted more often. Empty when the caller may not read it or nothing was judged.
+ */
+async function acceptanceByModel(): Promise<Map<string, FeedbackRates>> {
+  const since = new Date(Date.now() - 90 * 86_400_000);
+  try {
+    const stats = await trpc.ai.getFeedbackStats.query({ startDate: since, groupBy: "model" });
+    return new Map(stats.groups.filter((group) => group.model).map((group) => [group.model as string, group]));
+  } catch {
+    return new Map();
+  }
+}
+
+function acceptanceNote(models: [string, string | null], rates: Map<string, FeedbackRates>): HTMLElement {
+  const sides = models[1] === null ? [["", models[0]]] : [["A", models[0]], ["B", models[1]]];
+  return h(
+    "ul",
+    { class: "acceptance", "aria-label": "Acceptance from feedback" },
+    sides.map(([label, model]) =>
+      h("li", { "data-side": label || "A" }, `${label ? `${label}: ` : ""}${model} — ${acceptanceLine(rates.get(model ?? ""))} (feedback on all its answers, last 90 days)`),
+    ),
+  );
+}
+
 async function knownTags(): Promise<string[]> {
   const page = await trpc.tickets.list.query({ limit: 100 });
   return [...new Set(page.items.flatMap((ticket) => ticket.tags))].sort();
@@ -112,7 +139,7 @@ export async function renderPlayground(main: HTMLElement): Promise<void> {
     main.append(upgradeNote("full"));
     return;
   }
-  const [models, tags] = await Promise.all([allowedModels(), knownTags()]);
+  const [models, tags, rates] = await Promise.all([allowedModels(), knownTags(), acceptanceByModel()]);
   const listId = uid("tags");
   const tag = h("input", { type: "text", name: "tag", list: listId, maxlength: 64, placeholder: "e.g. billing (empty: any ticket)" });
   const limit = h("input", { type: "number", name: "limit", min: 1, max: 50, value: 10 });
@@ -169,6 +196,7 @@ export async function renderPlayground(main: HTMLElement): Promise<void> {
             h("span", null, `${rows.length} tickets` + (compared ? `, ${differing} where A and B disagree` : "")),
             h("button", { type: "button", onclick: () => download(`playground-${tag.value.trim() || "all"}.csv`, toCsv(rows, compared)) }, "Export CSV"),
           ),
+          acceptanceNote([first.model, other?.model ?? null], rates),
           resultsTable(rows, compared, [first.model, other?.model ?? null]),
         );
       },

@@ -1,11 +1,11 @@
 // Settings: the organization's AI settings (org.get / org.update).
 import { trpc, type Organization } from "../api";
 import { field, h, replace } from "../dom";
-import { allowedModels } from "../models";
 import { errorBox, table } from "../ui";
 
 const OPERATIONS = ["summarize", "sentiment", "priority", "tags", "replies", "classify", "improve", "rank", "analyze"] as const;
 type Operation = (typeof OPERATIONS)[number];
+const TRIAGE_FIELDS = ["priority", "tags", "assignee"] as const;
 const TONES = ["friendly", "formal", "empathetic", "concise", "professional"];
 
 /** "name: description" per line; the server validates names (lower-case, digits, underscores). */
@@ -21,7 +21,8 @@ export function parseTaxonomy(text: string): { name: string; description: string
 }
 
 export async function renderSettings(main: HTMLElement): Promise<void> {
-  const [org, models] = await Promise.all([trpc.org.get.query(), allowedModels()]);
+  const org = await trpc.org.get.query();
+  const models = org.allowedModels;
   const ai = org.aiSettings;
   const model = h(
     "select",
@@ -42,6 +43,19 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
   const tone = h("input", { type: "text", name: "replyTone", value: ai.replyTone, list: "tones", maxlength: 40 });
   const autoTriage = h("input", { type: "checkbox", name: "autoTriage", checked: ai.autoTriage });
   const redact = h("input", { type: "checkbox", name: "redactPii", checked: ai.redactPii });
+  const applyBoxes = TRIAGE_FIELDS.map((name) => ({
+    name,
+    box: h("input", { type: "checkbox", name: `autoTriageApply-${name}`, value: name, checked: ai.autoTriageApply.includes(name) }),
+  }));
+  const threshold = h("input", {
+    type: "number",
+    name: "autoTriageAssigneeMinConfidence",
+    min: 0,
+    max: 1,
+    step: 0.05,
+    value: ai.autoTriageAssigneeMinConfidence,
+  });
+  const keepText = h("input", { type: "checkbox", name: "keepFeedbackText", checked: ai.keepFeedbackText });
   const status = h("div", { class: "status", "aria-live": "polite" });
   const save = h("button", { type: "submit" }, "Save settings");
 
@@ -64,6 +78,9 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
               intentTaxonomy: parseTaxonomy(taxonomy.value),
               replyTone: tone.value.trim(),
               autoTriage: autoTriage.checked,
+              autoTriageApply: applyBoxes.filter((item) => item.box.checked).map((item) => item.name),
+              autoTriageAssigneeMinConfidence: Number(threshold.value),
+              keepFeedbackText: keepText.checked,
               redactPii: redact.checked,
             },
           });
@@ -82,6 +99,14 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
     h("datalist", { id: "tones" }, TONES.map((name) => h("option", { value: name }))),
     field("Reply tone", tone),
     h("div", { class: "field checkbox" }, h("label", null, autoTriage, " Auto-triage new tickets (one AI operation per ticket)")),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "What auto-triage applies (the rest it only suggests; a person's explicit choice is never overwritten)"),
+      applyBoxes.map((item) => h("label", { class: "checkbox" }, item.box, ` Apply ${item.name}`)),
+    ),
+    field("Assignee confidence threshold", threshold, "0 to 1: auto-triage assigns the suggested agent only at this confidence or above."),
+    h("div", { class: "field checkbox" }, h("label", null, keepText, " Keep the text people send with feedback on AI suggestions (it may hold customer data)")),
     h("div", { class: "field checkbox" }, h("label", null, redact, " Redact personal data before it reaches a hosted model")),
     h("h2", null, "Intent taxonomy"),
     field("Intents", taxonomy, "One per line: name: description (names in lower case with underscores)"),

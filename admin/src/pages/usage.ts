@@ -1,7 +1,8 @@
 // Usage: the period's AI operations against the plan's limit (the same figure as auth.me), tokens
 // per day over the last 30 days (uPlot), and the ledger by operation and by model with cost.
 import uPlot from "uplot";
-import { trpc, type UsageReport } from "../api";
+import { trpc, type FeedbackStats, type UsageReport } from "../api";
+import { rate } from "../feedback";
 import { formatCost, formatDate, formatNumber, h } from "../dom";
 import { refreshMe } from "../session";
 import { table } from "../ui";
@@ -73,15 +74,38 @@ function groupTable(caption: string, key: string, report: UsageReport): HTMLTabl
   return table([key, "Model calls", "Prompt tokens", "Completion tokens", "Total tokens", "Cost (USD)"], rows, caption);
 }
 
+/** How people judged the AI's answers, per operation: the figure that says which ones help. */
+function acceptanceTable(stats: FeedbackStats): HTMLTableElement {
+  const rows = stats.groups.map((group) =>
+    h(
+      "tr",
+      null,
+      h("td", null, group.operation ?? "—"),
+      h("td", { class: "num" }, formatNumber(group.suggestions)),
+      h("td", { class: "num" }, formatNumber(group.verdicts)),
+      h("td", { class: "num" }, rate(group.acceptanceRate)),
+      h("td", { class: "num" }, rate(group.editRate)),
+      h("td", { class: "num" }, rate(group.rejectionRate)),
+    ),
+  );
+  if (rows.length === 0) rows.push(h("tr", null, h("td", { colspan: 6 }, "No AI suggestion in this range.")));
+  return table(
+    ["Operation", "Suggestions", "Verdicts", "Accepted", "Edited", "Rejected"],
+    rows,
+    "Acceptance by operation (last 30 days)",
+  );
+}
+
 export async function renderUsage(main: HTMLElement): Promise<void> {
   const today = new Date();
   const startDate = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) - 29 * DAY_MS);
-  // One batched request: the four reads travel together through httpBatchLink.
-  const [me, perDay, perOperation, perModel] = await Promise.all([
+  // One batched request: the five reads travel together through httpBatchLink.
+  const [me, perDay, perOperation, perModel, feedback] = await Promise.all([
     refreshMe(),
     trpc.ai.getTokenUsage.query({ startDate, groupBy: "day" }),
     trpc.ai.getTokenUsage.query({ startDate, groupBy: "operation" }),
     trpc.ai.getTokenUsage.query({ startDate, groupBy: "model" }),
+    trpc.ai.getFeedbackStats.query({ startDate, groupBy: "operation" }),
   ]);
   const limit = me.usage.limit === null ? "Unlimited" : formatNumber(me.usage.limit);
   const chartBox = h("div", { class: "chart", role: "img", "aria-label": "Tokens per day over the last 30 days" });
@@ -99,6 +123,8 @@ export async function renderUsage(main: HTMLElement): Promise<void> {
     chartBox,
     groupTable("By operation (last 30 days)", "Operation", perOperation),
     groupTable("By model (last 30 days)", "Model", perModel),
+    acceptanceTable(feedback),
+    h("p", { class: "hint" }, "Rates are shares of the verdicts (Accept, Edit, Reject in a ticket's AI panel); a suggestion nobody judged counts only under Suggestions."),
   );
   const series = tokensPerDay(perDay, today);
   chart(chartBox, series.days, series.tokens);
