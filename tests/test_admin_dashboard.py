@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -431,3 +432,137 @@ def test_free_plan_shows_an_upgrade_note_instead_of_errors(watched: Watched) -> 
     page.get_by_role("complementary", name="AI assist").get_by_role("note").filter(has_text="pro plan").wait_for()
     assert page.get_by_role("alert").count() == 0
     watched.shot("free-ticket")
+
+
+# ---- the assist loop: auto-triage, feedback, the settings that steer them ---------------------------
+
+
+def _create_ticket(watched: Watched, subject: str, description: str) -> dict:
+    """A ticket as an integration would create it, on the signed-in person's session (the
+    dashboard itself does not create tickets)."""
+    answer = watched.context.request.post(
+        f"{watched.server.url}/api/trpc/tickets.create",
+        data={"subject": subject, "description": description},
+        headers={"content-type": "application/json", "origin": watched.server.url},
+    )
+    assert answer.status == 200, answer.text()
+    data = answer.json()["result"]["data"]
+    return data.get("json", data)
+
+
+def test_auto_triage_settings_saved_and_what_triage_did_shown_on_the_ticket(watched: Watched) -> None:
+    page = watched.page
+    watched.sign_in("admin@globex.test")
+    watched.open("Settings")
+    # The pickers offer the deployment's allow-list from org.get, and nothing else.
+    options = page.get_by_label("Model", exact=True).locator("option").all_inner_texts()
+    assert options[0] == "Server default" and len(options) >= 2
+    page.get_by_label("Auto-triage new tickets (one AI operation per ticket)").check()
+    page.get_by_label("Apply priority").check()
+    page.get_by_label("Apply tags").uncheck()
+    page.get_by_label("Apply assignee").check()
+    page.get_by_label("Assignee confidence threshold").fill("0.55")
+    page.get_by_label("Keep the text people send with feedback").check()
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Saved at").wait_for()
+    page.reload()
+    page.get_by_role("heading", name="Settings").wait_for()
+    assert page.get_by_label("Auto-triage new tickets (one AI operation per ticket)").is_checked()
+    assert page.get_by_label("Apply priority").is_checked()
+    assert not page.get_by_label("Apply tags").is_checked()
+    assert page.get_by_label("Apply assignee").is_checked()
+    assert float(page.get_by_label("Assignee confidence threshold").input_value()) == 0.55
+    assert page.get_by_label("Keep the text people send with feedback").is_checked()
+    watched.shot("settings-triage")
+
+    ticket = _create_ticket(
+        watched,
+        "Site down: checkout fails with an error for every customer",
+        "Since this morning nobody can pay; every checkout shows error 500. Urgent, we are losing orders.",
+    )
+    # Triage runs in the background and lands within seconds.
+    for _ in range(60):
+        answer = watched.context.request.get(
+            f"{watched.server.url}/api/trpc/tickets.get", params={"input": json.dumps({"id": ticket["id"]})}
+        )
+        assert answer.status == 200
+        data = answer.json()["result"]["data"]
+        triaged = data.get("json", data)["aiTriage"]
+        if triaged and triaged["status"] != "pending":
+            break
+        page.wait_for_timeout(250)
+    assert triaged and triaged["status"] == "applied", triaged
+    watched.open("Tickets")
+    page.get_by_label("Auto-triage").select_option("applied")
+    page.get_by_role("button", name="Apply").click()
+    row = page.get_by_role("row").filter(has_text=f"#{ticket['number']}")
+    playwright_api.expect(row).to_have_count(1)
+    assert "applied" in row.inner_text()
+    # Every other ticket in this list was triaged too; "none" lists the untriaged ones instead.
+    page.get_by_label("Auto-triage").select_option("none")
+    page.get_by_role("button", name="Apply").click()
+    playwright_api.expect(row).to_have_count(0)
+
+    page.goto(f"/admin/tickets/{ticket['id']}")
+    triage = page.get_by_role("region", name="Auto-triage")
+    triage.wait_for()
+    assert triage.locator("[data-triage=status]").inner_text() == "applied"
+    applied = triage.locator("[data-triage=applied]").inner_text()
+    assert "priority" in applied and "tags" not in applied  # tags were only suggested, as configured
+    text = triage.inner_text()
+    assert "suggested only" in text and "Model" in text and "Confidence" in text and "%" in text
+    watched.shot("ticket-triage")
+
+
+def test_feedback_from_the_ai_panel_shows_in_the_usage_acceptance_table(watched: Watched) -> None:
+    page = watched.page
+    watched.sign_in("admin@hooli.test")  # pro: summaries; its own feedback counts
+    watched.open("Usage")
+    acceptance = page.get_by_role("table").filter(has_text="Feedback on AI suggestions")
+    acceptance.wait_for()
+    before = acceptance.get_by_role("row").filter(has_text="summarizeTicket")
+    verdicts_before = int(before.locator("td").nth(2).inner_text()) if before.count() else 0
+
+    watched.open("Tickets")
+    page.locator("tbody tr a").first.click()
+    panel = page.get_by_role("complementary", name="AI assist")
+    panel.get_by_role("button", name="Summarize (1 operation)").click()
+    feedback = panel.get_by_role("group", name="Feedback on summarize")
+    feedback.get_by_role("button", name="Edit").click()
+    edited = feedback.get_by_label("Edited summarize")
+    assert edited.input_value()  # starts from the AI's summary
+    edited.fill("Customer asks for a refund; confirm the order number first.")
+    feedback.get_by_role("button", name="Send edited").click()
+    feedback.get_by_text("Feedback saved: edited").wait_for()
+    # A second summary, accepted: two suggestions, two verdicts.
+    panel.get_by_role("button", name="Summarize (1 operation)").click()
+    playwright_api.expect(feedback.get_by_text("Feedback saved: edited")).to_have_count(0)  # the new answer's controls
+    feedback.get_by_role("button", name="Accept").wait_for()
+    feedback.get_by_role("button", name="Accept").click()
+    feedback.get_by_text("Feedback saved: accepted").wait_for()
+    watched.shot("ticket-feedback")
+
+    watched.open("Usage")
+    row = page.get_by_role("table").filter(has_text="Feedback on AI suggestions").get_by_role("row").filter(has_text="summarizeTicket")
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[0] == "summarizeTicket"
+    assert int(cells[2]) == verdicts_before + 2
+    if verdicts_before == 0:
+        assert cells[3:] == ["50%", "50%", "0%"]
+    watched.shot("usage-acceptance")
+
+
+def test_playground_comparison_shows_each_sides_acceptance(watched: Watched) -> None:
+    page = watched.page
+    watched.sign_in("admin@acme.test")
+    watched.open("Playground")
+    page.get_by_label("Tag").fill("billing")
+    page.get_by_label("Limit").fill("2")
+    page.get_by_label("Compare with a second model or prompt").check()
+    page.get_by_label("System prompt B").fill("Answer with the intent other for every ticket.")
+    page.get_by_role("button", name="Run").click()
+    sides = page.get_by_role("list", name="Acceptance from feedback").get_by_role("listitem")
+    sides.first.wait_for()
+    assert sides.count() == 2
+    assert all(("accepted" in text or "no feedback yet" in text) for text in sides.all_inner_texts())

@@ -92,7 +92,7 @@ function acceptanceTable(stats: FeedbackStats): HTMLTableElement {
   return table(
     ["Operation", "Suggestions", "Verdicts", "Accepted", "Edited", "Rejected"],
     rows,
-    "Acceptance by operation (last 30 days)",
+    "Feedback on AI suggestions, per operation (last 30 days)",
   );
 }
 
