@@ -48,7 +48,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -272,6 +272,44 @@ async def meter_call(context: Context, procedure: Procedure, run: Callable[[], A
         if isinstance(error, AIError):
             raise _ai_failure(procedure, caller, error, context.settings.debug) from error
         raise
+
+
+async def meter_stream(context: Context, procedure: Procedure, stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """A metered subscription: `stream` (the handler's generator) wrapped in rate limit and quota.
+
+    The operation is reserved when the subscription starts, before the handler runs (so before
+    any model call). It is released when the stream fails, or ends, before delivering its first
+    value (an AIError then answers the typed INTERNAL_SERVER_ERROR, as for `meter_call`), and
+    kept once a value was delivered, whatever follows: a later failure or a client that leaves
+    (the consumer closes or cancels this generator, which closes the handler's and so stops its
+    model call). The handler records the token ledger itself, for what it consumed.
+    """
+    caller = context.require_caller()
+    pool = context.pool
+    delivered = False
+    reservation: Reservation | None = None
+    try:
+        reservation = await admit_call(
+            pool,
+            caller,
+            metered=procedure.metered,
+            rate_limited=procedure.rate_limited,
+            rate_limit_per_minute=context.settings.ai_rate_limit_per_minute,
+        )
+        async for item in stream:
+            delivered = True
+            yield item
+    except BaseException as error:
+        if not delivered and reservation is not None:
+            await asyncio.shield(release_operation(pool, reservation))
+        if isinstance(error, AIError):
+            raise _ai_failure(procedure, caller, error, context.settings.debug) from error
+        raise
+    else:
+        if not delivered and reservation is not None:
+            await release_operation(pool, reservation)
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]  # an async generator
 
 
 # ---- the token ledger ---------------------------------------------------------------------------
