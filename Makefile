@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIRS := tests/interop
 
-.PHONY: run test test-fast seed bench evaluate clean deps deps-test
+.PHONY: run test fuzz seed bench evaluate clean deps deps-test
 
 # A stamp per dependency set, rebuilt when pyproject.toml changes.
 $(VENV)/.deps-run: pyproject.toml scripts/deps.py
@@ -28,6 +28,10 @@ run: deps
 
 test: deps-test
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# The long form of tests/test_fuzz.py (make test runs 3 examples per procedure).
+fuzz: deps-test
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 seed: deps
 	APP_ENV=$${APP_ENV:-development} $(PY) -m scripts.seed

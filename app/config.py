@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Requests
     max_body_bytes: int = 1024 * 1024
     max_batch_size: int = 50
+    # A request whose body has not fully arrived by then is answered 408 and closed.
+    body_read_timeout_seconds: float = 30.0
     # A subscription quiet for this long sends a keep-alive ping, so proxies do not drop it.
     sse_ping_seconds: float = 15.0
     allowed_origins: tuple[str, ...] = ()
@@ -149,6 +151,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("DEBUG", "debug", _boolean),
     ("MAX_BODY_BYTES", "max_body_bytes", _integer(1024, 1024 * 1024 * 1024)),
     ("MAX_BATCH_SIZE", "max_batch_size", _integer(1, 10_000)),
+    ("BODY_READ_TIMEOUT_SECONDS", "body_read_timeout_seconds", _number(0.1, 3600)),
     ("SSE_PING_SECONDS", "sse_ping_seconds", _number(0.05, 3600)),
     ("ALLOWED_ORIGINS", "allowed_origins", _origins),
     ("SESSION_IDLE_MINUTES", "session_idle_minutes", _integer(1, 60 * 24 * 365)),

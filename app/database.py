@@ -26,6 +26,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("app.database")
 
+# What a call sees while PostgreSQL is down, restarting or refusing connections: the call is worth
+# retrying, so it answers SERVICE_UNAVAILABLE with Retry-After rather than an internal error.
+DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused or reset by the OS: the server is not listening
+    asyncpg.PostgresConnectionError,  # class 08: connection failure, rejection, does not exist
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+DATABASE_RETRY_AFTER_SECONDS = 1
+
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
 # Any constant; it serialises schema application between processes starting together.
 _SCHEMA_LOCK_KEY = 7_311_947_001

@@ -96,6 +96,15 @@ def as_trpc_error(error: BaseException, debug: bool) -> TRPCError:
     """The error a client sees for any exception a call raised."""
     if isinstance(error, TRPCError):
         return error
+    from app.database import DATABASE_OUTAGES, DATABASE_RETRY_AFTER_SECONDS  # asyncpg stays out of this module
+
+    if isinstance(error, DATABASE_OUTAGES):
+        log.warning("database unavailable: %s: %s", type(error).__name__, error)
+        return TRPCError(
+            "SERVICE_UNAVAILABLE",
+            "The database is unavailable; retry shortly",
+            headers={"retry-after": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     log.exception("unhandled error in a procedure", exc_info=error)
     # Outside debug mode an unexpected error says nothing of its cause: messages of libraries
     # (database, model providers) can carry hosts, keys or customer data.

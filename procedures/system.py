@@ -13,12 +13,18 @@ import msgspec
 from app.ai.interface import EngineSettings
 from app.context import Context, Services
 from app.database import database_answers
+from app.errors import TRPCError
 from app.registry import procedure
 
 # system.status is polled by every open tab; the database is asked at most once a second per
 # process, whatever the request rate.
 _DATABASE_CHECK_SECONDS = 1.0
 _DEFAULT_ENGINE_SETTINGS = EngineSettings()
+# A heartbeat stream is cheap but public: bounded in rate, length and number per client address
+# (per worker process), so nobody can make the server tick for them at will.
+MIN_HEARTBEAT_INTERVAL_MS = 1_000
+MAX_HEARTBEAT_COUNT = 3_600
+MAX_HEARTBEATS_PER_ADDRESS = 4
 
 
 class EngineInfo(msgspec.Struct, frozen=True):
@@ -35,8 +41,8 @@ class Status(msgspec.Struct, frozen=True):
 
 
 class HeartbeatInput(msgspec.Struct, frozen=True):
-    count: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 60
-    intervalMs: Annotated[int, msgspec.Meta(ge=10, le=60_000)] = 1000
+    count: Annotated[int, msgspec.Meta(ge=1, le=MAX_HEARTBEAT_COUNT)] = 60
+    intervalMs: Annotated[int, msgspec.Meta(ge=MIN_HEARTBEAT_INTERVAL_MS, le=60_000)] = 1000
 
 
 class Heartbeat(msgspec.Struct, frozen=True):
@@ -79,8 +85,22 @@ async def system_status(ctx: Context) -> Status:
 @procedure("system.heartbeat", "subscription", public=True)
 async def system_heartbeat(ctx: Context, input: HeartbeatInput) -> AsyncIterator[Heartbeat]:
     """A live connection check for the front end's status indicator (server-sent events)."""
-    for n in range(1, input.count + 1):
-        yield Heartbeat(n=n, at=datetime.now(UTC), database=await _database_state(ctx.services))
-        if n < input.count:
-            await asyncio.sleep(input.intervalMs / 1000)
+    open_streams: dict[str | None, int] = ctx.services.extras.setdefault("heartbeat_streams", {})
+    address = ctx.request.client_address
+    if open_streams.get(address, 0) >= MAX_HEARTBEATS_PER_ADDRESS:
+        raise TRPCError(
+            "TOO_MANY_REQUESTS", f"At most {MAX_HEARTBEATS_PER_ADDRESS} heartbeat streams per client at a time"
+        )
+    open_streams[address] = open_streams.get(address, 0) + 1
+    try:
+        for n in range(1, input.count + 1):
+            yield Heartbeat(n=n, at=datetime.now(UTC), database=await _database_state(ctx.services))
+            if n < input.count:
+                await asyncio.sleep(input.intervalMs / 1000)
+    finally:
+        remaining = open_streams[address] - 1
+        if remaining:
+            open_streams[address] = remaining
+        else:
+            del open_streams[address]
 

@@ -7,8 +7,12 @@ Each test names the failure it guards against; they run against the session's li
 from __future__ import annotations
 
 import json
+import socket
+import time
+from collections.abc import Iterator
 from urllib.parse import quote
 
+import asyncpg
 import httpx
 import pytest
 
@@ -123,3 +127,115 @@ def test_streamed_batches_stay_chunked(http):
         response.read()
     assert response.headers.get("transfer-encoding") == "chunked", response.headers
     assert "content-length" not in response.headers
+
+
+# ---- resource sinks: heartbeat bounds, streams per client, half-sent bodies ------------------
+
+
+def sse_event_names(lines: Iterator[str], until: str) -> list[str]:
+    """Event names (pings left out) read from a stream's lines, up to the first `until` event.
+    The caller keeps `lines`: dropping the iterator closes the connection."""
+    names: list[str] = []
+    name = "message"
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line == "":
+            if name != "ping":
+                names.append(name)
+                if name in (until, "serialized-error", "return"):
+                    return names
+            name = "message"
+    return names
+
+
+def heartbeat_url(count: int, interval_ms: int) -> str:
+    return f"/system.heartbeat?input={quote(json.dumps({'count': count, 'intervalMs': interval_ms}))}"
+
+
+@pytest.mark.parametrize("count, interval_ms", [(1, 10), (1, 999), (10_000, 1_000)])
+def test_heartbeat_refuses_a_fast_or_endless_stream(http, count, interval_ms):
+    with http.stream("GET", heartbeat_url(count, interval_ms), headers={"accept": "text/event-stream"}) as response:
+        body = response.read().decode()
+    assert "event: serialized-error" in body and "BAD_REQUEST" in body, body
+    assert '"n":' not in body, body
+
+
+def test_heartbeat_streams_per_client_address_are_capped(live_server):
+    headers = {"accept": "text/event-stream"}
+    with httpx.Client(base_url=f"{live_server.url}/api/trpc", timeout=30) as client:
+        open_streams = []
+        readers = []
+        try:
+            for _ in range(4):
+                stream = client.stream("GET", heartbeat_url(30, 1_000), headers=headers)
+                lines = stream.__enter__().iter_lines()
+                open_streams.append(stream)
+                readers.append(lines)
+                assert sse_event_names(lines, "message") == ["connected", "message"]
+            with client.stream("GET", heartbeat_url(30, 1_000), headers=headers) as fifth:
+                body = fifth.read().decode()
+            assert "event: serialized-error" in body and "TOO_MANY_REQUESTS" in body, body
+        finally:
+            for stream in open_streams:
+                stream.__exit__(None, None, None)
+    # Closing a stream frees its place (the server notices the disconnect within a moment).
+    deadline = time.monotonic() + 10
+    while True:
+        with httpx.Client(base_url=f"{live_server.url}/api/trpc", timeout=30) as client:
+            with client.stream("GET", heartbeat_url(1, 1_000), headers=headers) as again:
+                body = again.read().decode()
+        if '"n":1' in body or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert '"n":1' in body and "event: return" in body, body
+
+
+def test_half_sent_body_is_answered_408_and_closed(live_server):
+    """The test server's BODY_READ_TIMEOUT_SECONDS is 3: a body stuck halfway is not held forever."""
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        connection.sendall(
+            b"POST /api/trpc/wire.add HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            b"content-length: 100\r\n\r\n" + b'{"json":{"a":'
+        )
+        started = time.monotonic()
+        received = b""
+        while True:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break  # the server closed the connection
+            received += chunk
+        waited = time.monotonic() - started
+    assert received.startswith(b"HTTP/1.1 408"), received
+    assert b'"TIMEOUT"' in received, received
+    assert 2 < waited < 15, waited
+
+
+# ---- database outage: SERVICE_UNAVAILABLE with Retry-After, not 500 ---------------------------
+
+
+async def test_database_outage_answers_503_with_retry_after():
+    """A pool whose server is not listening (a closed port) stands for PostgreSQL being down;
+    the call goes through the real call path and the real envelope."""
+    from app.calls import Call, call_procedure
+    from app.config import Settings
+    from app.context import RequestInfo, ResponseEffects, Services
+    from app.registry import load_procedures
+    from app.trpc.envelopes import error_shape
+    from tests.support.servers import free_port
+
+    load_procedures()
+    pool = await asyncpg.create_pool(f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0, max_size=1)
+    try:
+        services = Services(settings=Settings(), pool=pool)
+        request = RequestInfo(method="POST", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True)
+        call = Call("auth.login", {"email": "someone@example.test", "password": "x"}, superjson=False, batched=False)
+        outcome = await call_procedure(services, request, ResponseEffects(), call)
+    finally:
+        await pool.close()
+    assert outcome.error is not None and outcome.error.code == "SERVICE_UNAVAILABLE", outcome.error
+    assert outcome.status == 503
+    assert outcome.error.headers.get("retry-after") == "1"
+    shape = error_shape(outcome.error, outcome.path, debug=False, cause=outcome.cause)
+    assert "127.0.0.1" not in json.dumps(shape) and "Errno" not in json.dumps(shape), shape

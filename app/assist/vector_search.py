@@ -33,6 +33,7 @@ from typing import Literal
 from uuid import UUID
 
 import asyncpg
+import msgspec
 import numpy as np
 
 from app.assist.embeddings_store import ARTICLE_HASH_SQL, checked_dimensions
@@ -243,8 +244,8 @@ def _similar_sql(dimensions: int, strategy: SearchStrategy) -> str:
             ORDER BY {distance}
             LIMIT $4
         )
-        SELECT n.ticket_id, n.distance, t.subject, t.status, t.priority, t.tags, t.assignee_id,
-               left(t.description_text, 240) AS excerpt
+        SELECT n.ticket_id, {similarity_sql("n.distance")} AS similarity, t.subject, t.status, t.priority,
+               t.tags, t.assignee_id, left(t.description_text, 240) AS excerpt
         FROM nearest n
         JOIN tickets t ON t.org_id = $1 AND t.id = n.ticket_id
         ORDER BY n.distance, n.ticket_id
@@ -284,19 +285,7 @@ async def nearest_tickets(
         async with connection.transaction():
             await _set_hnsw_options(connection, ef_search_for(limit, counts.org_indexed))
             rows = await connection.fetch(sql, *arguments)
-    return [
-        SimilarTicket(
-            ticket_id=row["ticket_id"],
-            similarity=similarity_from_distance(row["distance"]),
-            subject=row["subject"],
-            status=row["status"],
-            priority=row["priority"],
-            tags=list(row["tags"]),
-            assignee_id=row["assignee_id"],
-            excerpt=row["excerpt"],
-        )
-        for row in rows
-    ]
+    return msgspec.convert([dict(row) for row in rows], list[SimilarTicket])
 
 
 async def _set_hnsw_options(connection: asyncpg.Connection, ef_search: int) -> None:
@@ -308,10 +297,13 @@ async def _set_hnsw_options(connection: asyncpg.Connection, ef_search: int) -> N
     )
 
 
-def similarity_from_distance(distance: float | None) -> float:
-    if distance is None or distance != distance:  # a zero vector has no direction: NaN
-        return 0.0
-    return float(min(1.0, max(0.0, 1.0 - distance)))
+def similarity_sql(distance: str) -> str:
+    """1 - cosine distance, clamped to 0..1, in SQL; NULL stays NULL (no current vector), and a
+    zero vector, which has no direction (NaN), is 0. (least/greatest would skip a NULL.)"""
+    return (
+        f"CASE WHEN {distance} IS NULL THEN NULL WHEN {distance} = 'NaN' THEN 0 "
+        f"ELSE greatest(0, least(1, 1 - {distance})) END"
+    )
 
 
 # ---- articles: vector and full-text candidates --------------------------------------------------
@@ -364,8 +356,9 @@ async def published_article_candidates(
         ), candidates AS (
             SELECT article_id FROM by_vector UNION SELECT article_id FROM by_text
         )
-        SELECT a.id, a.title, a.content, a.tags,
-               CASE WHEN e.content_hash = {ARTICLE_HASH_SQL} THEN e.embedding <=> $3::vector END AS distance,
+        SELECT a.id AS article_id, a.title, a.content, a.tags,
+               {similarity_sql(f"CASE WHEN e.content_hash = {ARTICLE_HASH_SQL} THEN e.embedding <=> $3::vector END")}
+                   AS similarity,
                CASE WHEN $4 IS NULL THEN 0
                     ELSE ts_rank_cd(a.search_vector, to_tsquery('simple', $4), 32) END AS text_rank
         FROM candidates c
@@ -379,14 +372,4 @@ async def published_article_candidates(
         text_query,
         limit,
     )
-    return [
-        ArticleCandidate(
-            article_id=row["id"],
-            title=row["title"],
-            content=row["content"],
-            tags=list(row["tags"]),
-            similarity=None if row["distance"] is None else similarity_from_distance(row["distance"]),
-            text_rank=float(row["text_rank"]),
-        )
-        for row in rows
-    ]
+    return msgspec.convert([dict(row) for row in rows], list[ArticleCandidate])

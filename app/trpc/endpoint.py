@@ -90,7 +90,14 @@ class TRPCEndpoint:
             body = b""
             if method == "POST":
                 check_json_content_type(headers.get("content-type"))
-                body = await _read_body(receive, headers, settings.max_body_bytes)
+                try:
+                    async with asyncio.timeout(settings.body_read_timeout_seconds):
+                        body = await _read_body(receive, headers, settings.max_body_bytes)
+                except TimeoutError:
+                    # A half-sent body would hold the connection forever: answer and close it.
+                    raise TRPCError(
+                        "TIMEOUT", "The request body did not arrive in time", headers={"connection": "close"}
+                    ) from None
             parsed = parse_request(method, path_text, params, headers, body, settings.max_batch_size)
             _refuse_mixed_kinds(parsed)
         except TRPCError as error:
@@ -256,6 +263,7 @@ async def _serve_subscription(exchange: _Exchange) -> None:
         error, cause = outcome.error, outcome.cause
         if error is None:
             iterator = outcome.value.__aiter__()
+            step: asyncio.Future[Any] | None = None
             try:
                 while True:
                     # A quiet spell sends pings; the pending step of the generator is kept, not
@@ -269,6 +277,10 @@ async def _serve_subscription(exchange: _Exchange) -> None:
                         break
                     await event(_encode(encode_value(item, use_superjson)))
             except asyncio.CancelledError:
+                # The client left: end the generator now (its `finally` blocks run), rather than
+                # leaving its pending step running for nobody.
+                if step is not None:
+                    step.cancel()
                 raise
             except Exception as failure:
                 error, cause = as_trpc_error(failure, settings.debug), failure

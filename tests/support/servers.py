@@ -67,6 +67,8 @@ def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServ
         "HF_HUB_OFFLINE": "1",
         # Short, so the keep-alive test sees pings without waiting the production 15 s.
         "SSE_PING_SECONDS": "0.5",
+        # Short, so the half-sent-body test need not wait the production 30 s.
+        "BODY_READ_TIMEOUT_SECONDS": "3",
         **extra_env,
     }
     process = subprocess.Popen(
