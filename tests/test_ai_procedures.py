@@ -595,7 +595,7 @@ def sample_inputs(ticket_id: str) -> dict[str, dict[str, Any]]:
 def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
     registry = load_procedures()
     ai = {path: proc for path, proc in registry.items() if path.startswith("ai.")}
-    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage", "ai.feedback", "ai.getFeedbackStats"}
+    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage", "ai.feedback", "ai.getFeedbackStats", "ai.streamReply"}
     basic = {"ai.summarizeTicket", "ai.analyzeSentiment", "ai.predictPriority", "ai.suggestTags", "ai.improveText",
              "ai.classifyTicket", "ai.generateTicketEmbedding", "ai.run"}
     for path, proc in ai.items():
@@ -605,6 +605,12 @@ def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
         if path == "ai.feedback":
             # A person's verdict on a suggestion: no model runs, nothing is metered.
             assert (proc.kind, proc.metered, proc.feature, proc.role) == ("mutation", False, None, "agent")
+            continue
+        if path == "ai.streamReply":
+            # Metered like ai.generateReplySuggestions, as a subscription (tests/test_stream_reply.py).
+            assert (proc.kind, proc.metered, proc.scope, proc.feature, proc.role, proc.takes_id) == (
+                "subscription", True, "ai:run", "full", "agent", ("ticketId",)
+            )
             continue
         assert proc.kind == "mutation" and proc.metered and proc.scope == "ai:run"
         assert proc.feature == ("basic" if path in basic else "full"), path
