@@ -50,7 +50,7 @@ class ReplyChunk(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", ta
 class ReplyFinished(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="done"):
     """The last event: the whole draft (the deltas joined), its usage and its suggestion id."""
 
-    done: Literal[True] = True
+    done: Literal[True]  # required, so the schema (and the generated types) say it is always there
     text: str
     usage: StreamedUsage
     suggestionId: UUID
@@ -82,6 +82,7 @@ async def stream_reply_draft(ctx: Context, ticket_id: UUID, tone: str | None) ->
             )
             usage = piece.usage
             yield ReplyFinished(
+                done=True,
                 text=piece.text,
                 usage=StreamedUsage(
                     promptTokens=usage.prompt_tokens,
