@@ -4,7 +4,7 @@ All state lives in PostgreSQL (rate_limit_windows, ai_usage_periods, token_usage
 worker process and every host agrees; nothing here is counted in memory.
 
 How a metered call runs (`meter_call`, called by `app.calls.call_procedure`
-around every procedure declared `metered` or `rate_limited`):
+around every query or mutation declared `metered` or `rate_limited`):
 
 1. One SQL statement (`admit_call`) counts the request in the caller's window (fixed windows on
    the clock's minutes, per `Caller.usage_subject`: a user, or an API key) and, if that is within
@@ -34,6 +34,10 @@ The transaction contract for a metered handler (the ai.* procedures):
 - A client that disconnects does not cancel the handler: it runs to its end (bounded by the AI
   timeouts) and its own outcome settles the reservation, so a disconnect cannot separate the
   count from the ledger.
+
+Metered subscriptions (`meter_stream`, for `ai.streamReply`) differ on purpose: a client that
+leaves closes the stream, which stops the model; the operation is kept once a value was
+delivered, and the handler records what was consumed until then.
 
 Ledger operation names: `token_usage.operation` is the engine operation that made the model call,
 one of `LEDGER_OPERATIONS` (the names of `app.ai.interface.OPERATIONS`, which the engines put in
