@@ -824,7 +824,10 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     answer = client.mutation(
         "ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-candidate", "systemPrompt": "You are a strict classifier."}
     )
-    assert answer == {"intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en"}
+    assert answer == {
+        "intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en",
+        "suggestionId": answer["suggestionId"],
+    }  # fmt: skip
     request = fake.chat_requests[-1]
     assert request["model"] == "gpt-candidate"
     assert request["messages"][0] == {"role": "system", "content": "You are a strict classifier."}
