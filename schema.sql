@@ -1,9 +1,24 @@
 -- helpdesk-ai schema: the single source of truth for tables and indexes.
 -- Applied at every start-up, so every statement is idempotent.
 --
--- Tenancy: every tenant-owned table carries org_id, and its primary and foreign keys lead with
--- org_id, so the data can later be distributed by org_id (Citus) without a rewrite. Global tables
--- (plans) stay small.
+-- Tenancy, and the rules every table here follows, so the data can be distributed by
+-- organization (Citus: `create_distributed_table(..., 'org_id')`, see README "Scaling out") with no
+-- rewrite. tests/test_citus_ready.py checks them against the catalog after this file is applied:
+--
+--   1. A tenant-owned table has `org_id uuid NOT NULL` (`organizations` itself is the tenant root:
+--      its `id` is every other table's org_id).
+--   2. Its PRIMARY KEY and every UNIQUE constraint or unique index include org_id
+--      (e.g. PRIMARY KEY (org_id, id), UNIQUE (org_id, number), ON (org_id, lower(email))).
+--   3. A FOREIGN KEY to another tenant table includes org_id on both sides, matched to each
+--      other: FOREIGN KEY (org_id, ticket_id) REFERENCES tickets (org_id, id); to the root,
+--      FOREIGN KEY (org_id) REFERENCES organizations (id). So ON CONFLICT targets name org_id too.
+--   4. A global table (no org_id) is a Citus reference table, copied to every node. There are
+--      few, small and rarely written, and they are listed by name in REFERENCE_TABLES in
+--      tests/test_citus_ready.py: add a new one there, with the reason. A reference table never
+--      has a foreign key to a tenant table.
+--   5. Something that must be unique across all organizations (a login e-mail, an API key prefix,
+--      an organization slug) cannot be a unique index on a tenant table: it is claimed in the
+--      reference table `global_names` by a trigger (helpdesk_claim_global_name below).
 
 CREATE EXTENSION IF NOT EXISTS vector;
 
@@ -25,7 +40,7 @@ ON CONFLICT (name) DO NOTHING;
 CREATE TABLE IF NOT EXISTS organizations (
     id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     name                  text NOT NULL,
-    slug                  text NOT NULL UNIQUE,
+    slug                  text NOT NULL,          -- unique across organizations: global_names
     plan                  text NOT NULL REFERENCES plans (name),
     -- AI settings: model, fallbackModels, embeddingModel, systemPrompts {operation: prompt},
     -- intentTaxonomy [{name, description}], autoTriage, redactPii, replyTone.
@@ -54,8 +69,9 @@ CREATE TABLE IF NOT EXISTS users (
     updated_at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, id)
 );
--- A login names an e-mail address only, so it must find exactly one account.
-CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (lower(email));
+-- A login names an e-mail address only, so it must find exactly one account: the address is
+-- claimed in global_names (below); this index only finds it.
+CREATE INDEX IF NOT EXISTS users_email_idx ON users (lower(email));
 
 CREATE TABLE IF NOT EXISTS sessions (
     org_id          uuid NOT NULL,
@@ -93,7 +109,78 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at      timestamptz,
     PRIMARY KEY (org_id, id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS api_keys_prefix_key ON api_keys (prefix);
+-- The prefix is unique across organizations (claimed in global_names); this index finds a key.
+CREATE INDEX IF NOT EXISTS api_keys_prefix_idx ON api_keys (prefix);
+
+-- ---------------------------------------------------------------------------------------------
+-- Names unique across all organizations (rule 5 above). A reference table: one row per claimed
+-- name, written only when an organization, an account or an API key is created, renamed or
+-- deleted, by the trigger below, so no code path can forget it. A duplicate fails the insert on
+-- the tenant table with a unique violation, as the unique indexes it replaces did.
+CREATE TABLE IF NOT EXISTS global_names (
+    kind        text NOT NULL CHECK (kind IN ('organization-slug', 'user-email', 'api-key-prefix')),
+    name        text NOT NULL,
+    owner_org_id uuid NOT NULL,            -- whose it is (not a tenant key: this table is global)
+    PRIMARY KEY (kind, name)
+);
+
+-- Trigger arguments: the kind, the column holding the name, the column holding the org's id.
+-- E-mail addresses are claimed lower-cased (logins compare them case-insensitively).
+CREATE OR REPLACE FUNCTION helpdesk_claim_global_name() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    old_name text;
+    new_name text;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        old_name := to_jsonb(OLD) ->> TG_ARGV[1];
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        new_name := to_jsonb(NEW) ->> TG_ARGV[1];
+    END IF;
+    IF TG_ARGV[0] = 'user-email' THEN
+        old_name := lower(old_name);
+        new_name := lower(new_name);
+    END IF;
+    IF old_name IS NOT DISTINCT FROM new_name THEN
+        RETURN NULL;
+    END IF;
+    IF old_name IS NOT NULL THEN
+        DELETE FROM global_names WHERE kind = TG_ARGV[0] AND name = old_name;
+    END IF;
+    IF new_name IS NOT NULL THEN
+        INSERT INTO global_names (kind, name, owner_org_id)
+        VALUES (TG_ARGV[0], new_name, (to_jsonb(NEW) ->> TG_ARGV[2])::uuid);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER organizations_slug_claim AFTER INSERT OR DELETE OR UPDATE OF slug ON organizations
+    FOR EACH ROW EXECUTE FUNCTION helpdesk_claim_global_name('organization-slug', 'slug', 'id');
+CREATE OR REPLACE TRIGGER users_email_claim AFTER INSERT OR DELETE OR UPDATE OF email ON users
+    FOR EACH ROW EXECUTE FUNCTION helpdesk_claim_global_name('user-email', 'email', 'org_id');
+CREATE OR REPLACE TRIGGER api_keys_prefix_claim AFTER INSERT OR DELETE OR UPDATE OF prefix ON api_keys
+    FOR EACH ROW EXECUTE FUNCTION helpdesk_claim_global_name('api-key-prefix', 'prefix', 'org_id');
+
+-- A database made by the schema before global_names: claim its names, then drop the global
+-- unique indexes they replace (once; afterwards the old indexes are gone and this does nothing).
+DO $$
+BEGIN
+    IF to_regclass('users_email_key') IS NOT NULL OR to_regclass('api_keys_prefix_key') IS NOT NULL
+       OR to_regclass('organizations_slug_key') IS NOT NULL THEN
+        INSERT INTO global_names (kind, name, owner_org_id)
+            SELECT 'organization-slug', slug, id FROM organizations
+            UNION ALL SELECT 'user-email', lower(email), org_id FROM users
+            UNION ALL SELECT 'api-key-prefix', prefix, org_id FROM api_keys
+        ON CONFLICT DO NOTHING;
+        ALTER TABLE organizations DROP CONSTRAINT IF EXISTS organizations_slug_key;
+        DROP INDEX IF EXISTS users_email_key;
+        DROP INDEX IF EXISTS api_keys_prefix_key;
+    END IF;
+END
+$$;
+CREATE INDEX IF NOT EXISTS organizations_slug_idx ON organizations (slug);
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpdesk data
@@ -302,14 +389,42 @@ CREATE TABLE IF NOT EXISTS token_usage (
 );
 CREATE INDEX IF NOT EXISTS token_usage_created_idx ON token_usage (org_id, created_at DESC);
 
--- Request-rate windows per user and minute. Unlogged: a crash only forgets the current minute.
-CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_windows (
+-- The AI request rate: per user or API key, the times of its admitted calls in the last minute
+-- (a sliding window: at most the limit in ANY 60 seconds, not per clock minute). Unlogged: a
+-- crash only forgets the last minute. It replaces the fixed per-minute windows of before.
+DROP TABLE IF EXISTS rate_limit_windows;
+CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_calls (
     org_id          uuid NOT NULL,
     subject         text NOT NULL,          -- "user:<id>" or "key:<id>"
-    window_start    timestamptz NOT NULL,
-    hits            integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (org_id, subject, window_start)
+    calls           timestamptz[] NOT NULL, -- admitted calls inside the window, oldest first
+    PRIMARY KEY (org_id, subject)
 );
+
+-- Admit one call at `at` if fewer than `call_limit` were admitted in the `span` before it.
+-- Returns NULL when admitted, else the moment the next call will be (the oldest call in the
+-- window leaving it), which makes Retry-After exact. Refused calls are not recorded, so
+-- retrying early never pushes that moment back. The row lock queues concurrent callers of
+-- every worker, and each statement here reads the latest committed row.
+CREATE OR REPLACE FUNCTION admit_rate(
+    p_org uuid, p_subject text, p_limit integer, p_span interval, p_at timestamptz
+) RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+DECLARE
+    logged timestamptz[];
+    recent timestamptz[];
+BEGIN
+    INSERT INTO rate_limit_calls (org_id, subject, calls) VALUES (p_org, p_subject, '{}')
+    ON CONFLICT (org_id, subject) DO NOTHING;
+    SELECT r.calls INTO logged FROM rate_limit_calls r
+    WHERE r.org_id = p_org AND r.subject = p_subject FOR UPDATE;
+    recent := ARRAY(SELECT call FROM unnest(logged) AS call WHERE call > p_at - p_span ORDER BY call);
+    IF cardinality(recent) >= p_limit THEN
+        RETURN recent[cardinality(recent) - p_limit + 1] + p_span;
+    END IF;
+    UPDATE rate_limit_calls SET calls = recent || p_at WHERE org_id = p_org AND subject = p_subject;
+    RETURN NULL;
+END
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- The assist loop: auto-triage, suggestions and the feedback on them

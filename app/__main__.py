@@ -62,6 +62,9 @@ def main() -> int:
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            # X-Forwarded-* are read by app.trpc.origin, and only from TRUSTED_PROXIES; uvicorn's
+            # own handling would believe them from 127.0.0.1 by default.
+            proxy_headers=False,
         )
     finally:
         stop_embedded_postgres()

@@ -7,18 +7,22 @@ a stack trace later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
 AppEnv = Literal["development", "test", "production"]
+SameSite = Literal["lax", "strict", "none"]
 
 # A production secret must be long enough that it cannot be guessed; itsdangerous signs with it.
 MIN_PRODUCTION_SECRET_LENGTH = 32
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class ConfigError(Exception):
@@ -42,13 +46,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # A subscription quiet for this long sends a keep-alive ping, so proxies do not drop it.
     sse_ping_seconds: float = 15.0
     allowed_origins: tuple[str, ...] = ()
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Host/-Proto are believed.
+    trusted_proxies: tuple[str, ...] = ()
     # Sessions
     session_idle_minutes: int = 60 * 12
     session_lifetime_hours: int = 24 * 14
+    # "none" lets a front end on another site use the cookie; it is then always Secure.
+    session_cookie_samesite: SameSite = "lax"
     demo_password: str = "demo-password"
-    # Login throttling: failed attempts allowed per e-mail and per client address in the window.
+    # Login throttling (app.auth.throttle): failures per (e-mail, client address) before growing
+    # delays start, per address over all e-mails, and per e-mail over all addresses.
     login_max_failures: int = 5
     login_max_failures_per_address: int = 50
+    login_max_failures_per_account: int = 200
     login_failure_window_seconds: int = 15 * 60
     # How long a worker may reuse a credential it has just checked; below a second, so that a
     # revocation holds in every worker within one second. 0 reads the session row every request.
@@ -68,6 +78,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Test support: extra procedure modules to register (comma-separated dotted names).
     extra_procedure_modules: tuple[str, ...] = ()
     database_pool_size: int = 10
+    # asyncpg's per-connection cache of named prepared statements (its default, 100). 0 turns it
+    # off, which PgBouncer in transaction mode needs (before 1.21 it cannot follow a named
+    # statement from one server connection to the next): every statement is then parsed anew.
+    database_statement_cache_size: int = 100
 
     @property
     def is_production(self) -> bool:
@@ -75,7 +89,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def secure_cookies(self) -> bool:
-        return self.app_env != "development" and self.app_env != "test"
+        # Browsers refuse a SameSite=None cookie that is not Secure.
+        return self.app_env not in ("development", "test") or self.session_cookie_samesite == "none"
 
 
 Parse = Callable[[str, str], object]  # (variable name, raw value) -> field value
@@ -93,8 +108,42 @@ def _listing(_: str, value: str) -> tuple[str, ...]:
     return _split(value)
 
 
-def _origins(_: str, value: str) -> tuple[str, ...]:
-    return tuple(origin.rstrip("/") for origin in _split(value))
+def _origins(name: str, value: str) -> tuple[str, ...]:
+    """Each origin in the form a browser sends it (`scheme://host[:port]`, lower case, no default
+    port, no slash), so that requests can be compared with them exactly."""
+    origins = []
+    for entry in _split(value):
+        try:
+            parts = urlsplit(entry)
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"{name}: {entry!r} is not an origin") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise ConfigError(f"{name}: {entry!r} is not an origin like https://app.example.com")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ConfigError(f"{name}: {entry!r} is not an origin like https://app.example.com")
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
+            host = f"{host}:{port}"
+        origins.append(f"{parts.scheme}://{host}")
+    return tuple(origins)
+
+
+def _networks(name: str, value: str) -> tuple[str, ...]:
+    networks = []
+    for entry in _split(value):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name}: {entry!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _same_site(name: str, value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in ("lax", "strict", "none"):
+        raise ConfigError(f"{name} must be lax, strict or none, got {value!r}")
+    return lowered
 
 
 def _boolean(name: str, value: str) -> bool:
@@ -147,6 +196,7 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("DATA_DIR", "data_dir", _text),
     ("DATABASE_URL", "database_url", _database_url),
     ("DATABASE_POOL_SIZE", "database_pool_size", _integer(1, 500)),
+    ("DATABASE_STATEMENT_CACHE_SIZE", "database_statement_cache_size", _integer(0, 10_000)),
     ("APP_ENV", "app_env", _app_env),
     ("DEBUG", "debug", _boolean),
     ("MAX_BODY_BYTES", "max_body_bytes", _integer(1024, 1024 * 1024 * 1024)),
@@ -154,11 +204,14 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("BODY_READ_TIMEOUT_SECONDS", "body_read_timeout_seconds", _number(0.1, 3600)),
     ("SSE_PING_SECONDS", "sse_ping_seconds", _number(0.05, 3600)),
     ("ALLOWED_ORIGINS", "allowed_origins", _origins),
+    ("TRUSTED_PROXIES", "trusted_proxies", _networks),
+    ("SESSION_COOKIE_SAMESITE", "session_cookie_samesite", _same_site),
     ("SESSION_IDLE_MINUTES", "session_idle_minutes", _integer(1, 60 * 24 * 365)),
     ("SESSION_LIFETIME_HOURS", "session_lifetime_hours", _integer(1, 24 * 365)),
     ("SESSION_CACHE_MS", "session_cache_ms", _integer(0, 999)),
     ("LOGIN_MAX_FAILURES", "login_max_failures", _integer(1, 1_000_000)),
     ("LOGIN_MAX_FAILURES_PER_ADDRESS", "login_max_failures_per_address", _integer(1, 1_000_000)),
+    ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "login_max_failures_per_account", _integer(1, 1_000_000)),
     ("LOGIN_FAILURE_WINDOW_SECONDS", "login_failure_window_seconds", _integer(1, 7 * 24 * 3600)),
     ("DEMO_PASSWORD", "demo_password", _text),
     ("AI_MODEL", "ai_model", _text),
@@ -195,7 +248,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     elif app_env == "production" and len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_PRODUCTION_SECRET_LENGTH} characters in production")
     values["secret_key"] = secret
+    _check_cross_site_cookie(values)
     return msgspec.convert(values, Settings, str_keys=True)
+
+
+def _check_cross_site_cookie(values: dict[str, object]) -> None:
+    """SameSite=None sends the session cookie on requests from every site, and only over HTTPS.
+    Outside development it must serve HTTPS front ends that are actually listed."""
+    if values.get("session_cookie_samesite") != "none" or values.get("app_env", "development") == "development":
+        return
+    origins = values.get("allowed_origins") or ()
+    assert isinstance(origins, tuple)
+    if not origins or any(not origin.startswith("https://") for origin in origins):
+        raise ConfigError(
+            "SESSION_COOKIE_SAMESITE=none needs HTTPS: list the front ends in ALLOWED_ORIGINS, "
+            "all https://, and serve the API over HTTPS (the cookie is Secure)"
+        )
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -105,13 +105,19 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     await register_vector(connection)
 
 
-async def create_pool(url: str, size: int) -> asyncpg.Pool:
+# asyncpg's own default. 0 (DATABASE_STATEMENT_CACHE_SIZE=0) is the PgBouncer transaction-mode
+# setting: no named prepared statements outlive a statement, so any server connection will do.
+DEFAULT_STATEMENT_CACHE_SIZE = 100
+
+
+async def create_pool(url: str, size: int, statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url,
         min_size=min(2, size),
         max_size=size,
         init=_init_connection,
         command_timeout=60,
+        statement_cache_size=statement_cache_size,
         server_settings={"application_name": "helpdesk-ai"},
     )
     assert pool is not None
@@ -119,14 +125,16 @@ async def create_pool(url: str, size: int) -> asyncpg.Pool:
 
 
 async def apply_schema(url: str) -> None:
-    """Apply schema.sql idempotently, one process at a time."""
-    connection = await asyncpg.connect(url)
+    """Apply schema.sql idempotently, one process at a time, all or nothing.
+
+    One transaction holds the lock and the whole script, so this also works through PgBouncer in
+    transaction mode (a session-level lock and unlock could land on different server connections).
+    """
+    connection = await asyncpg.connect(url, statement_cache_size=0)
     try:
-        await connection.execute("SELECT pg_advisory_lock($1)", _SCHEMA_LOCK_KEY)
-        try:
+        async with connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK_KEY)
             await connection.execute(SCHEMA_PATH.read_text())
-        finally:
-            await connection.execute("SELECT pg_advisory_unlock($1)", _SCHEMA_LOCK_KEY)
     finally:
         await connection.close()
 

@@ -32,12 +32,11 @@ InputGuard = Callable[["Context", Any], None]
 
 
 def same_site_session(context: Context) -> None:
-    """A browser session's POST must come from this site or an allowed origin: a cookie alone is
-    not proof that the user meant to send the request."""
+    """A browser session's call, query or mutation, must come from this site or an allowed origin
+    (app.trpc.origin): a cookie alone is not proof that the user meant to send the request."""
     caller = context.caller
-    if caller is not None and caller.session_id is not None and context.request.method == "POST":
-        if not context.request.origin_trusted:
-            raise TRPCError("FORBIDDEN", "Cross-site request refused")
+    if caller is not None and caller.session_id is not None and not context.request.origin_trusted:
+        raise TRPCError("FORBIDDEN", "Cross-site request refused")
 
 
 def at_least(role: Role) -> Guard:

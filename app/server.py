@@ -1,8 +1,9 @@
 """The ASGI application: the tRPC endpoint, health checks, and the services' lifetime.
 
 `/api/trpc/...` goes straight to the tRPC endpoint (the hot path skips Starlette's router);
-everything else goes to a small Starlette app: `/healthz` (the process is alive) and `/readyz`
-(the database answers).
+everything else goes to a small Starlette app: `/healthz` (the process is alive), `/readyz`
+(the database answers), `/api/schema.json` (every procedure with JSON Schemas, app.catalog) and
+the admin dashboard under `/admin` (app.admin_site).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from app import __version__
+from app.admin_site import ADMIN_ROUTES
 from app.assist.embedding_refresh import settle_background_work
 from app.assist.triage import TriageWorker
+from app.catalog.declarations import read_declarations
+from app.catalog.json_schema import schema_json
 from app.config import Settings, load_settings
 from app.context import Services
 from app.database import apply_schema, create_pool, database_answers
@@ -35,7 +39,7 @@ BACKGROUND_WORK_DEADLINE_SECONDS = 10.0
 
 
 def create_app(settings: Settings) -> Any:
-    load_procedures(settings.extra_procedure_modules)
+    registry = load_procedures(settings.extra_procedure_modules)
     state: dict[str, Services] = {"services": Services(settings=settings, pool=None, version=__version__)}
 
     async def healthz(_: Request) -> PlainTextResponse:
@@ -51,7 +55,9 @@ def create_app(settings: Settings) -> Any:
         if settings.database_url is None:
             raise RuntimeError("DATABASE_URL is not set: start the server with `python -m app`")
         await apply_schema(settings.database_url)
-        services.pool = await create_pool(settings.database_url, settings.database_pool_size)
+        services.pool = await create_pool(
+            settings.database_url, settings.database_pool_size, settings.database_statement_cache_size
+        )
         await build_engines(services)
         triage = services.extras["triage_worker"] = TriageWorker(services)
         triage.start()
@@ -65,7 +71,15 @@ def create_app(settings: Settings) -> Any:
             await settle_background_work(BACKGROUND_WORK_DEADLINE_SECONDS)
             await services.pool.close()
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    schema_cache: list[bytes] = []
+
+    async def schema(_: Request) -> Response:
+        # Built on first request: the registry is complete by then, and most processes never serve it.
+        if not schema_cache:
+            schema_cache.append(schema_json(read_declarations(registry), __version__))
+        return Response(schema_cache[0], media_type="application/json", headers={"Cache-Control": "no-cache"})
+
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/api/schema.json", schema), *ADMIN_ROUTES]
     site = Starlette(routes=routes, lifespan=lifespan)
     trpc = TRPCEndpoint(lambda: state["services"], TRPC_PREFIX)
 

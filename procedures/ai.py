@@ -91,10 +91,19 @@ class FindSimilarInput(msgspec.Struct, frozen=True, kw_only=True):
     limit: Limit = 5
 
 
+# ISO dates or date-times, or Dates through superjson (app.usage.report.parse_usage_bound).
+UsageBound = Annotated[
+    Any,
+    msgspec.Meta(
+        description="A Date, or an ISO date (its whole UTC day) or date-time (UTC when it has no offset).",
+        extra={"typescript": "Date | string | null"},
+    ),
+]
+
+
 class TokenUsageInput(msgspec.Struct, frozen=True, kw_only=True):
-    # ISO dates or date-times, or Dates through superjson (app.usage.report.parse_usage_bound).
-    startDate: Any = None
-    endDate: Any = None
+    startDate: UsageBound = None
+    endDate: UsageBound = None
     groupBy: GroupBy | None = None
 
 

@@ -187,7 +187,17 @@ async def change_password(ctx: Context, input: ChangePasswordInput) -> Success:
             caller.user_id,
             new_hash,
         )
-        # Everyone else who knew the old password is signed out; this browser stays signed in.
-        await revoke_user_sessions(connection, caller.org_id, caller.user_id, keep_session_id=caller.session_id)
+        # Every session that knew the old password ends, this one included: whoever may have
+        # copied its cookie is signed out too. This browser continues under a new session id.
+        await revoke_user_sessions(connection, caller.org_id, caller.user_id)
+        cookie_value = await create_session(
+            connection,
+            ctx.settings,
+            caller.org_id,
+            caller.user_id,
+            user_agent=ctx.request.headers.get("user-agent"),
+            client_address=ctx.request.client_address,
+        )
     caller_cache(ctx.services).forget_user(caller.org_id, caller.user_id)
+    ctx.effects.cookies.append(session_cookie(ctx.settings, cookie_value))
     return Success()

@@ -27,10 +27,19 @@ class FeedbackInput(msgspec.Struct, frozen=True):
     finalText: Annotated[str, msgspec.Meta(max_length=100_000)] | None = None
 
 
+# ISO dates or date-times, or Dates (app.usage.report.parse_usage_bound).
+DateBound = Annotated[
+    Any,
+    msgspec.Meta(
+        description="A Date, or an ISO date or date-time; a date alone as endDate includes that whole day.",
+        extra={"typescript": "Date | string | null"},
+    ),
+]
+
+
 class FeedbackStatsInput(msgspec.Struct, frozen=True):
-    # ISO dates or date-times, or Dates; a date alone as endDate includes that whole day.
-    startDate: Any = None
-    endDate: Any = None
+    startDate: DateBound = None
+    endDate: DateBound = None
     groupBy: FeedbackGroupBy | None = None
 
 

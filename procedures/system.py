@@ -52,7 +52,9 @@ class Heartbeat(msgspec.Struct, frozen=True):
 
 
 async def _database_state(services: Services) -> Literal["ok", "unavailable"]:
-    cache = services.extras.setdefault("database_check", {"at": -1e9, "ok": False, "lock": asyncio.Lock()})
+    cache = services.extras.get("database_check")
+    if cache is None:
+        cache = services.extras.setdefault("database_check", {"at": -1e9, "ok": False, "lock": asyncio.Lock()})
     if time.monotonic() - cache["at"] >= _DATABASE_CHECK_SECONDS:
         async with cache["lock"]:
             if time.monotonic() - cache["at"] >= _DATABASE_CHECK_SECONDS:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from app.database import apply_schema, create_pool
+from app.database import DEFAULT_STATEMENT_CACHE_SIZE, apply_schema, create_pool
 from tests.support.servers import LiveServer, start_app, start_test_postgres
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -20,6 +20,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def database_url() -> Iterator[str]:
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
+        import asyncio
+
+        asyncio.run(apply_schema(external))
         yield external
         return
     url, server = start_test_postgres()
@@ -40,6 +43,10 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     """A pool for arranging data and checking what the server wrote."""
-    pool = await create_pool(database_url, 5)
+    # DATABASE_STATEMENT_CACHE_SIZE=0 runs the suite as behind PgBouncer in transaction mode: this
+    # pool and every app the tests start (they inherit the environment) then prepare no named
+    # statements. TEST_DATABASE_URL may point at a real PgBouncer.
+    cache = int(os.environ.get("DATABASE_STATEMENT_CACHE_SIZE") or DEFAULT_STATEMENT_CACHE_SIZE)
+    pool = await create_pool(database_url, 5, cache)
     yield pool
     await pool.close()

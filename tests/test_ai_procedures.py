@@ -443,14 +443,15 @@ async def test_find_similar_tickets_searches_all_of_the_organizations_tickets(
     answer = client.mutation("ai.findSimilarTickets", {"ticketId": passwords[0]["id"], "limit": 3})
     matches = answer["similarTickets"]
     ids = [match["ticketId"] for match in matches]
-    assert len(matches) == 3 and passwords[0]["id"] not in ids and twin["id"] not in ids
-    assert set(ids[:2]) == {passwords[1]["id"], passwords[2]["id"]}
+    assert passwords[0]["id"] not in ids and twin["id"] not in ids
+    # The billing tickets fall under the floor: no "match" is better than an unrelated one.
+    assert set(ids) == {passwords[1]["id"], passwords[2]["id"]}
     for match in matches:
         assert set(match) == {"ticketId", "similarity", "reasoning", "ticket"}
         assert 0 <= match["similarity"] <= 1 and match["reasoning"]
         assert match["ticket"]["id"] == match["ticketId"] and set(match["ticket"]) == {"id", "subject", "status", "priority"}
     assert [m["similarity"] for m in matches] == sorted((m["similarity"] for m in matches), reverse=True)
-    assert len(client.mutation("ai.findSimilarTickets", {"ticketId": passwords[0]["id"]})["similarTickets"]) == 4
+    assert len(client.mutation("ai.findSimilarTickets", {"ticketId": passwords[0]["id"], "limit": 1})["similarTickets"]) == 1
     # The ledger shows the operation even though no model call was needed.
     assert "rank" in [row["operation"] for row in await ledger(db, org.id)]
 
@@ -829,7 +830,10 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     answer = client.mutation(
         "ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-candidate", "systemPrompt": "You are a strict classifier."}
     )
-    assert answer == {"intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en"}
+    assert answer == {
+        "intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en",
+        "suggestionId": answer["suggestionId"],
+    }  # fmt: skip
     request = fake.chat_requests[-1]
     assert request["model"] == "gpt-candidate"
     assert request["messages"][0] == {"role": "system", "content": "You are a strict classifier."}

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from app.auth.cache import CallerCache
+from app.auth.throttle import delay_seconds
 from app.auth.sessions import SESSION_COOKIE, read_session_cookie, session_cookie, sign_session
 from app.config import ConfigError, load_settings
 from app.context import Caller
@@ -426,10 +427,10 @@ async def test_repeated_failures_for_one_email_are_throttled(db, strict_server):
     # Another e-mail from the same address is not affected...
     other = await create_user(db, org.id)
     await asyncio.to_thread(login, strict_server, other)
-    # ...and once the failures have left the window, the right password works again.
+    # ...and once the delay after the latest failure has passed, the right password works again.
     await db.execute(
-        "UPDATE login_failures SET failed_at = failed_at - interval '11 minutes' WHERE key = $1",
-        f"email:{user.email}",
+        "UPDATE login_failures SET failed_at = failed_at - interval '11 minutes' WHERE key LIKE $1",
+        f"pair:{user.email}|%",
     )
     await asyncio.to_thread(login, strict_server, user)
     await forget_address_failures(db)
@@ -474,9 +475,16 @@ async def test_concurrent_guesses_cannot_exceed_the_limit(db, strict_server):
         return error_of(client.mutation, "auth.login", {"email": user.email, "password": "wrong-password"}).code
 
     codes = await asyncio.gather(*(asyncio.to_thread(guess) for _ in range(10)))
-    # Only 3 guesses were ever checked against the password; the others were refused unchecked.
-    assert codes.count("UNAUTHORIZED") == 3
-    assert codes.count("TOO_MANY_REQUESTS") == 7
+    # 3 guesses are free (LOGIN_MAX_FAILURES=3); every later one that was checked against the
+    # password came at least the growing delay after the one before, however they raced.
+    checked = await db.fetchval(
+        "SELECT array_agg(failed_at ORDER BY failed_at) FROM login_failures WHERE key LIKE $1", f"pair:{user.email}|%"
+    )
+    assert codes.count("UNAUTHORIZED") == len(checked) >= 3
+    assert codes.count("TOO_MANY_REQUESTS") == 10 - len(checked) > 0
+    for index in range(3, len(checked)):
+        gap = (checked[index] - checked[index - 1]).total_seconds()
+        assert gap >= delay_seconds(index, 3, 600), (index, gap)
     await forget_address_failures(db)
 
 

@@ -22,6 +22,7 @@ from tests.support.servers import ROOT
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"MAX_BATCH_SIZE": "-1"}, "MAX_BATCH_SIZE"),
         ({"AI_TIMEOUT_SECONDS": "soon"}, "AI_TIMEOUT_SECONDS"),
+        ({"DATABASE_STATEMENT_CACHE_SIZE": "-1"}, "DATABASE_STATEMENT_CACHE_SIZE"),
         ({"APP_ENV": "production"}, "SECRET_KEY"),
         ({"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
     ],
@@ -38,6 +39,8 @@ def test_defaults_and_lists(tmp_path: object) -> None:
     assert settings.port == 8000 and settings.workers == 1 and settings.app_env == "development"
     assert settings.allowed_origins == ("https://app.example", "https://admin.example")
     assert settings.debug is True
+    assert settings.database_statement_cache_size == 100
+    assert load_settings({"DATA_DIR": str(tmp_path), "DATABASE_STATEMENT_CACHE_SIZE": "0"}).database_statement_cache_size == 0
 
 
 def test_development_secret_is_stable_per_data_dir(tmp_path: object) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+import random
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -106,3 +107,27 @@ def test_millisecond_precision_matches_javascript_dates() -> None:
     sent = superjson.encode(moment)["json"]
     assert sent == "2025-05-05T12:00:00.999Z"
     assert superjson.decode({"json": sent, "meta": {"values": ["Date"], "v": 1}}) == moment - timedelta(microseconds=999)
+
+
+def test_dates_are_written_as_javascript_writes_them() -> None:
+    """Date.toISOString(): UTC, exactly three fraction digits (cut, not rounded), "Z"."""
+    def reference(value: datetime) -> str:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+    rng = random.Random(14)
+    samples = [
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, 0, 999, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, 0, 1000, tzinfo=UTC),
+        datetime(2026, 1, 1, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 5, 5, 5, 5, 5, 123_456),  # naive: taken as UTC
+        datetime(2026, 5, 5, 5, 5, 5, 123_456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 5, 5, 1, 0, 0, tzinfo=timezone(timedelta(hours=-8))),
+    ] + [datetime.fromtimestamp(rng.uniform(0, 4e9), UTC) for _ in range(2_000)]
+    for value in samples:
+        assert superjson.encode({"at": value})["json"]["at"] == reference(value), value
+    assert superjson.encode(datetime(2026, 12, 4, 18, 0, 0, 5_000, tzinfo=UTC))["json"] == "2026-12-04T18:00:00.005Z"

@@ -3,11 +3,14 @@ read from what the two share (tags, key terms), so no model call is needed to ex
 
 from __future__ import annotations
 
+import dataclasses
 from uuid import UUID
 
 import msgspec
 
+from app.ai.local.engine import LOCAL_MODEL
 from app.ai.local.rank import key_terms
+from app.ai.local.similarity import SIMILAR_TICKET_FLOOR, rerank_by_meaning_and_wording
 from app.ai.local.workers import run_cpu
 from app.assist import embedding_refresh
 from app.assist.assignees import RESOLVED
@@ -21,6 +24,9 @@ from app.assist.feedback import Suggested, record_answer
 
 # The ticket's own key terms come from its start: enough to name what it is about.
 _TICKET_TERMS_CHARS = 600
+# The vector search fetches this many times `limit`, so re-ranking by shared wording has room to
+# promote a candidate that the cosine alone ranked just outside.
+_CANDIDATES_PER_RESULT = 3
 
 
 class SimilarTicketInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,6 +59,21 @@ def similarity_reason(ticket_terms: set[str], ticket_tags: list[str], match: Sim
     return f"{closeness} match: {'; '.join(parts)}{outcome}."
 
 
+def reranked(ticket: TicketForAI, matches: list[SimilarTicket], limit: int, model: str) -> list[SimilarTicket]:
+    """Meaning and shared wording combined (the hybrid score becomes the reported similarity), best first.
+
+    Under the floor a candidate is not a match and is left out. The floor was calibrated on the
+    offline engine's embeddings (app/ai/local/similarity.py); a hosted model's cosines sit on
+    another scale, so for those the candidates are only re-ordered.
+    """
+    query = f"{ticket.subject}\n{ticket.description_text[:_TICKET_TERMS_CHARS]}"
+    floor = SIMILAR_TICKET_FLOOR if model == LOCAL_MODEL else None
+    order = rerank_by_meaning_and_wording(
+        query, [(match.similarity, f"{match.subject}\n{match.excerpt}") for match in matches], limit, floor
+    )
+    return [dataclasses.replace(matches[index], similarity=min(1.0, max(0.0, score))) for index, score in order]
+
+
 def explained_matches(ticket: TicketForAI, matches: list[SimilarTicket]) -> list[SimilarTicketMatch]:
     terms = set(key_terms(f"{ticket.subject}\n{ticket.description_text[:_TICKET_TERMS_CHARS]}"))
     return [
@@ -79,14 +100,16 @@ async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> tuple[li
         model, dimensions = engine.embedding_model_name(settings), engine.embedding_dimensions(settings)
         stored = ticket.current_vector(model, dimensions)
         if stored is not None:
-            matches = await nearest_tickets(connection, caller.org_id, model, dimensions, stored, limit, exclude_ticket_id=ticket.id)
+            matches = await nearest_tickets(
+                connection, caller.org_id, model, dimensions, stored, limit * _CANDIDATES_PER_RESULT, exclude_ticket_id=ticket.id
+            )
             async with connection.transaction():
                 suggestion_id = await record_answer(
                     connection, caller, ledger([], "rank", model), Suggested("findSimilarTickets", model, ticket.id)
                 )
             await embedding_refresh.build_org_index_if_due(ctx.services, connection, caller.org_id, model, dimensions)
     if stored is not None:
-        return await run_cpu(explained_matches, ticket, matches), suggestion_id
+        return await run_cpu(explained_matches, ticket, reranked(ticket, matches, limit, model)), suggestion_id
     # No current vector: embed the ticket first (without holding a connection while the engine
     # works), then store it, search and write the ledger in one transaction.
     vector = await ticket_vector(ctx, ticket, settings)
@@ -95,7 +118,13 @@ async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> tuple[li
         async with connection.transaction():
             await store_vector(connection, caller.org_id, vector)
             matches = await nearest_tickets(
-                connection, caller.org_id, vector.model, vector.dimensions, vector.vector, limit, exclude_ticket_id=ticket.id
+                connection,
+                caller.org_id,
+                vector.model,
+                vector.dimensions,
+                vector.vector,
+                limit * _CANDIDATES_PER_RESULT,
+                exclude_ticket_id=ticket.id,
             )
             suggestion_id = await record_answer(
                 connection,
@@ -103,4 +132,4 @@ async def similar_tickets(ctx: Context, ticket_id: UUID, limit: int) -> tuple[li
                 ledger(vector.usage, "rank", vector.model),
                 Suggested("findSimilarTickets", vector.model, ticket.id),
             )
-    return await run_cpu(explained_matches, ticket, matches), suggestion_id
+    return await run_cpu(explained_matches, ticket, reranked(ticket, matches, limit, vector.model)), suggestion_id

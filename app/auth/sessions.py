@@ -53,14 +53,19 @@ def session_cookie(settings: Settings, value: str) -> Cookie:
         value=value,
         max_age=settings.session_lifetime_hours * 3600,
         http_only=True,
-        same_site="lax",
+        same_site=settings.session_cookie_samesite,
         secure=settings.secure_cookies,
     )
 
 
 def cleared_session_cookie(settings: Settings) -> Cookie:
     return Cookie(
-        name=SESSION_COOKIE, value="", max_age=0, http_only=True, same_site="lax", secure=settings.secure_cookies
+        name=SESSION_COOKIE,
+        value="",
+        max_age=0,
+        http_only=True,
+        same_site=settings.session_cookie_samesite,
+        secure=settings.secure_cookies,
     )
 
 
@@ -124,7 +129,7 @@ def clearing_header(settings: Settings) -> str:
     jar[SESSION_COOKIE] = ""
     morsel = jar[SESSION_COOKIE]
     morsel["path"] = "/"
-    morsel["samesite"] = "lax"
+    morsel["samesite"] = settings.session_cookie_samesite
     morsel["max-age"] = "0"
     morsel["httponly"] = True
     if settings.secure_cookies:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-async def _continue(coroutine: Coroutine[Any, Any, T], pending: Any) -> T:
+async def continue_coroutine(coroutine: Coroutine[Any, Any, T], pending: Any) -> T:
     """Drive a coroutine that suspended on `pending`, exactly as asyncio.Task's step does."""
     loop = asyncio.get_running_loop()
     while True:
@@ -47,7 +47,7 @@ async def gather_eagerly(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
         except StopIteration as finished:
             results[index] = finished.value
             continue
-        suspended.append((index, asyncio.ensure_future(_continue(coroutine, pending))))
+        suspended.append((index, asyncio.ensure_future(continue_coroutine(coroutine, pending))))
     try:
         for index, task in suspended:
             results[index] = await task

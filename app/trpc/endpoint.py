@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from starlette.requests import cookie_parser
@@ -22,7 +21,8 @@ from app.calls import Outcome, call_procedure
 from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.registry import REGISTRY
-from app.trpc.eager import gather_eagerly
+from app.trpc.eager import continue_coroutine, gather_eagerly
+from app.trpc.origin import inspect_request, merge_vary, preflight_headers
 from app.trpc.envelopes import (
     as_trpc_error,
     batch_status,
@@ -73,10 +73,11 @@ class TRPCEndpoint:
         settings = services.settings
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         method = scope["method"]
-        cors = self._cors_headers(headers, settings.allowed_origins)
+        source = inspect_request(scope, settings)
+        cors = source.cors
 
         if method == "OPTIONS":
-            await _send_bytes(send, 204, b"", {**cors, **self._preflight_headers(headers)} if cors else {})
+            await _send_bytes(send, 204, b"", preflight_headers(cors, headers))
             return
         if method == "HEAD":
             await _send_bytes(send, 204, b"", cors)
@@ -99,7 +100,8 @@ class TRPCEndpoint:
                         "TIMEOUT", "The request body did not arrive in time", headers={"connection": "close"}
                     ) from None
             parsed = parse_request(method, path_text, params, headers, body, settings.max_batch_size)
-            _refuse_mixed_kinds(parsed)
+            if len(parsed.calls) > 1:
+                _refuse_mixed_kinds(parsed)
         except TRPCError as error:
             # Request-level errors are one error object, even for a batch (wire spec section 6).
             shape = error_shape(error, None, settings.debug)
@@ -112,35 +114,16 @@ class TRPCEndpoint:
             method=method,
             headers=headers,
             cookies=cookie_parser(headers.get("cookie", "")),
-            client_address=_client_address(scope),
-            origin_trusted=_origin_trusted(headers, settings.allowed_origins),
+            client_address=source.client_address,
+            origin_trusted=source.origin_trusted,
         )
-        exchange = _Exchange(services, request, parsed, {**cors, "vary": "trpc-accept, accept"}, receive, send)
+        exchange = _Exchange(services, request, parsed, merge_vary(cors, "trpc-accept, accept"), receive, send)
         if not parsed.is_batch and method == "GET" and _is_subscription(parsed.calls[0].path):
             await _serve_subscription(exchange)
         elif parsed.wants_stream:
             await _serve_jsonl(exchange)
         else:
             await _serve_json(exchange)
-
-    # ---- CORS --------------------------------------------------------------------------------
-
-    @staticmethod
-    def _cors_headers(headers: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
-        origin = headers.get("origin")
-        if origin is None or origin.rstrip("/") not in allowed:
-            return {}
-        return {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
-
-    @staticmethod
-    def _preflight_headers(headers: dict[str, str]) -> dict[str, str]:
-        return {
-            "access-control-allow-methods": "GET, POST, OPTIONS",
-            "access-control-allow-headers": headers.get(
-                "access-control-request-headers", "content-type, trpc-accept, authorization"
-            ),
-            "access-control-max-age": "600",
-        }
 
 
 
@@ -308,23 +291,6 @@ def _refuse_mixed_kinds(parsed: ParsedRequest) -> None:
         raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(kinds)}")
 
 
-def _origin_trusted(headers: dict[str, str], allowed: tuple[str, ...]) -> bool:
-    origin = headers.get("origin")
-    if origin is None or origin == "null" and headers.get("sec-fetch-site") == "same-origin":
-        return True
-    origin = origin.rstrip("/")
-    if origin in allowed:
-        return True
-    # Same-origin requests carry this host's own origin; compare host and port, not the scheme,
-    # since TLS may end at a proxy in front of us.
-    return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
-
-
-def _client_address(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return client[0] if client else None
-
-
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -349,7 +315,16 @@ async def _cancel_on_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
 
     The watcher cancels the work directly rather than racing it through asyncio.wait: this
     runs on every request, and the race costs more than a cheap query itself."""
-    task = asyncio.ensure_future(work)
+    if asyncio.iscoroutine(work):
+        # Started in place: work that finishes without waiting (a cached read, a validation
+        # error) needs no task and no watcher, since there is nothing to cancel.
+        try:
+            pending = work.send(None)
+        except StopIteration as finished:
+            return finished.value
+        task = asyncio.ensure_future(continue_coroutine(work, pending))
+    else:
+        task = asyncio.ensure_future(work)
     watcher = asyncio.ensure_future(_cancel_when_disconnected(receive, task))
     try:
         return await task
@@ -367,10 +342,25 @@ async def _cancel_when_disconnected(receive: Receive, task: asyncio.Future[Any])
     task.cancel()
 
 
+_ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
 def _raw_headers(headers: dict[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
-    raw = [(b"content-type", content_type.encode())]
-    raw.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
+    # Most answers repeat the same few headers (content type, vary, CORS for a known origin):
+    # each distinct pair is encoded once per process (bounded: values that vary per request,
+    # such as retry-after, stop being remembered past the bound).
+    raw = [_encoded(("content-type", content_type))]
+    raw.extend(_encoded(item) for item in headers.items())
     return raw
+
+
+def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
+    found = _ENCODED_HEADERS.get(item)
+    if found is None:
+        found = (item[0].encode("latin-1"), item[1].encode("latin-1"))
+        if len(_ENCODED_HEADERS) < 256:
+            _ENCODED_HEADERS[item] = found
+    return found
 
 
 def _cookie_header(cookie: Cookie) -> bytes:

@@ -1,15 +1,15 @@
 """Usage metering: the request rate, the period's AI-operation quota, and the token ledger.
 
-All state lives in PostgreSQL (rate_limit_windows, ai_usage_periods, token_usage), so every
+All state lives in PostgreSQL (rate_limit_calls, ai_usage_periods, token_usage), so every
 worker process and every host agrees; nothing here is counted in memory.
 
 How a metered call runs (`meter_call`, called by `app.calls.call_procedure`
 around every query or mutation declared `metered` or `rate_limited`):
 
-1. One SQL statement (`admit_call`) counts the request in the caller's window (fixed windows on
-   the clock's minutes, per `Caller.usage_subject`: a user, or an API key) and, if that is within
-   the rate, reserves one operation in the organization's current billing period with a
-   conditional UPSERT that never passes the limit, however many processes race for the last
+1. One SQL statement (`admit_call`) counts the request in the caller's sliding window (at most the
+   rate in any 60 seconds, per `Caller.usage_subject`: a user, or an API key; the SQL function
+   `admit_rate` in schema.sql) and, if that is within the rate, reserves one operation in the
+   organization's current billing period with a conditional UPSERT that never passes the limit, however many processes race for the last
    operation. The reservation commits at once, so every process sees it while the AI works.
 2. The handler runs.
 3. If the handler raises, for whatever reason, the reservation is released (one UPDATE): a call
@@ -112,7 +112,7 @@ def iso_time(moment: datetime) -> str:
 # ---- admission: request rate and quota in one statement ----------------------------------------
 
 # $1 org, $2 rate subject, $3 count the request rate?, $4 requests per minute, $5 reserve an
-# operation? Every part reads the organization and plan rows afresh, so a plan or limit changed in
+# operation?, $6 the time the rate counts the call at (NULL: now; tests pass their own). Every part reads the organization and plan rows afresh, so a plan or limit changed in
 # the database holds from the next call on, in every process.
 #
 # The two counters are conditional UPSERTs: ON CONFLICT DO UPDATE locks the existing row and
@@ -126,24 +126,19 @@ WITH org AS (
     JOIN plans p ON p.name = o.plan
     CROSS JOIN LATERAL billing_period(o.billing_anchor, now()) AS period
     WHERE o.id = $1
-), expired_windows AS (
-    -- Each subject keeps only its current window, so the table stays as small as the set of
-    -- callers active this minute, without a clean-up job.
-    DELETE FROM rate_limit_windows
-    WHERE $3 AND org_id = $1 AND subject = $2 AND window_start < date_trunc('minute', now())
+), clock AS (
+    SELECT coalesce($6::timestamptz, now()) AS at
 ), request AS (
-    INSERT INTO rate_limit_windows AS w (org_id, subject, window_start, hits)
-    SELECT $1, $2, date_trunc('minute', now()), 1
+    -- One row when the rate is counted: its `free_at` is NULL when admitted.
+    SELECT admit_rate($1, $2, $4, interval '1 minute', clock.at) AS free_at, clock.at
+    FROM clock
     WHERE $3
-    ON CONFLICT (org_id, subject, window_start) DO UPDATE SET hits = w.hits + 1
-    WHERE w.hits < $4
-    RETURNING hits
 ), reservation AS (
     INSERT INTO ai_usage_periods AS u (org_id, period_start, period_end, operations)
     SELECT $1, org.period_start, org.period_end, 1
     FROM org
     WHERE $5
-      AND (NOT $3 OR EXISTS (SELECT FROM request))
+      AND (NOT $3 OR (SELECT free_at FROM request) IS NULL)
       AND (org.operation_limit IS NULL OR org.operation_limit > 0)
     ON CONFLICT (org_id, period_start) DO UPDATE SET operations = u.operations + 1
     WHERE (SELECT operation_limit FROM org) IS NULL OR u.operations < (SELECT operation_limit FROM org)
@@ -152,12 +147,11 @@ WITH org AS (
 SELECT org.operation_limit,
        org.period_start,
        org.period_end,
-       NOT $3 OR EXISTS (SELECT FROM request) AS request_allowed,
+       NOT $3 OR (SELECT free_at FROM request) IS NULL AS request_allowed,
        (SELECT operations FROM reservation) AS reserved_operations,
        (SELECT operations FROM ai_usage_periods
         WHERE org_id = $1 AND period_start = org.period_start) AS operations_before,
-       greatest(1, ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())))::integer
-           AS retry_after_seconds
+       (SELECT greatest(1, ceil(extract(epoch FROM free_at - at)))::integer FROM request) AS retry_after_seconds
 FROM org
 """
 
@@ -182,15 +176,17 @@ async def admit_call(
     metered: bool,
     rate_limited: bool,
     rate_limit_per_minute: int,
+    at: datetime | None = None,
 ) -> Reservation | None:
     """Count the request against the caller's rate and, for a metered call, reserve one operation.
 
     Returns the reservation (None for a call that is only rate-limited); raises TOO_MANY_REQUESTS
     when the rate or the quota is exhausted, in which case nothing was reserved. On a connection
-    inside a transaction, the reservation commits or rolls back with that transaction.
+    inside a transaction, the reservation commits or rolls back with that transaction. `at` is the
+    time the request rate counts the call at; None (always, outside tests) is the database's now.
     """
     row = await pool.fetchrow(
-        _ADMIT_SQL, caller.org_id, caller.usage_subject, rate_limited, rate_limit_per_minute, metered
+        _ADMIT_SQL, caller.org_id, caller.usage_subject, rate_limited, rate_limit_per_minute, metered, at
     )
     if row is None:
         # The organization was deleted after the caller was authenticated.

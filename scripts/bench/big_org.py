@@ -72,8 +72,9 @@ async def ensure_big_org(
         email = f"bench-admin@{slug}.test"
         await connection.execute(
             """
-            INSERT INTO users (org_id, email, name, role, password_hash) VALUES ($1, $2, 'Bench Admin', 'admin', $3)
-            ON CONFLICT DO NOTHING
+            INSERT INTO users (org_id, email, name, role, password_hash)
+            SELECT $1, $2, 'Bench Admin', 'admin', $3
+            WHERE NOT EXISTS (SELECT 1 FROM global_names WHERE kind = 'user-email' AND name = lower($2))
             """,
             org_id,
             email,

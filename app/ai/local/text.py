@@ -28,6 +28,14 @@ ABBREVIATIONS = frozenset(
 _SENTENCE_END = re.compile(r"([.!?¡¿…]+|\n+)")
 
 
+# Addresses, handles, links and hashtag marks: no language, no topic, only noise for detectors.
+_HANDLES_AND_LINKS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|\bRT\b|\bhttps?\b|#", re.UNICODE)
+
+
+def without_handles_and_links(text: str) -> str:
+    return _HANDLES_AND_LINKS.sub(" ", text)
+
+
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces, keep single line breaks (they separate thoughts in tickets)."""
     lines = [_WHITESPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]

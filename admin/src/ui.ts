@@ -1,0 +1,59 @@
+// Shared pieces: error and notice boxes, the upgrade note, the cost note of AI actions.
+import { describe, problem } from "./api";
+import { h, replace } from "./dom";
+import { aiFeatures, refreshMe, session, usageLine } from "./session";
+
+export function errorBox(error: unknown): HTMLElement {
+  const p = problem(error);
+  if (p.upgrade) return upgradeNote(p.message.includes("full") ? "full" : "basic");
+  return h("p", { class: "error", role: "alert" }, describe(error));
+}
+
+export function notice(text: string): HTMLElement {
+  return h("p", { class: "notice", role: "status" }, text);
+}
+
+/** Where a plan lacks a feature: what it would give and which plan has it. */
+export function upgradeNote(feature: "basic" | "full"): HTMLElement {
+  const plan = session.me?.organization.plan ?? aiFeatures();
+  const needed = feature === "full" ? "the business plan (full AI assist)" : "the pro plan or higher (AI features)";
+  return h(
+    "div",
+    { class: "upgrade", role: "note" },
+    h("strong", null, "Upgrade to use this. "),
+    `Your organization is on the ${plan} plan; this needs ${needed}. An administrator can ask for a plan change.`,
+  );
+}
+
+export function readOnlyNote(): HTMLElement {
+  return h("p", { class: "notice", role: "note" }, "You have read-only access (viewer role).");
+}
+
+/**
+ * Runs one metered AI call: shows that it costs one operation, then refreshes the period's usage
+ * (header and this note) so the person sees what it cost against the quota.
+ */
+export async function metered<T>(status: HTMLElement, call: () => Promise<T>, operations = 1): Promise<T | null> {
+  const cost = operations === 1 ? "1 AI operation" : `${operations} AI operations`;
+  replace(status, h("span", { class: "busy" }, `Working… (${cost})`));
+  try {
+    const result = await call();
+    const me = await refreshMe();
+    replace(status, h("span", { class: "cost" }, `Used ${cost} — now ${usageLine(me)}`));
+    return result;
+  } catch (error) {
+    replace(status, errorBox(error));
+    await refreshMe().catch(() => undefined);
+    return null;
+  }
+}
+
+export function table(headers: string[], rows: HTMLElement[], caption?: string): HTMLTableElement {
+  return h(
+    "table",
+    null,
+    caption ? h("caption", null, caption) : null,
+    h("thead", null, h("tr", null, headers.map((name) => h("th", { scope: "col" }, name)))),
+    h("tbody", null, rows),
+  );
+}

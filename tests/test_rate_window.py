@@ -1,0 +1,79 @@
+"""The AI request rate is a sliding window in PostgreSQL: at most the limit in ANY 60 seconds,
+with an exact Retry-After (app/usage/metering.py, `admit_rate` in schema.sql).
+
+The clock is passed in explicitly, so the minute boundary is crossed without sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from app.context import Caller
+from app.errors import TRPCError
+from app.usage.metering import admit_call
+from tests.support.factories import create_org
+
+LIMIT = 100
+
+
+async def a_caller(db: asyncpg.Pool) -> Caller:
+    org = await create_org(db, plan="business")
+    return Caller(org_id=org.id, user_id=uuid4(), role="agent", plan="business", ai_features="full")
+
+
+async def admit(db: asyncpg.Pool, caller: Caller, at: datetime, limit: int = LIMIT) -> int | None:
+    """None when admitted, else the Retry-After seconds of the refusal."""
+    try:
+        await admit_call(db, caller, metered=False, rate_limited=True, rate_limit_per_minute=limit, at=at)
+    except TRPCError as error:
+        assert error.code == "TOO_MANY_REQUESTS"
+        assert error.headers["retry-after"] == str(error.data["retryAfterSeconds"])
+        return int(error.data["retryAfterSeconds"])
+    return None
+
+
+async def test_a_burst_across_a_minute_boundary_is_refused(db):
+    caller = await a_caller(db)
+    boundary = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
+    # 100 calls in the last second of one clock minute...
+    first = boundary - timedelta(seconds=1)
+    for index in range(LIMIT):
+        assert await admit(db, caller, first + timedelta(milliseconds=9 * index)) is None
+    # ...and the next ones right after the boundary: fixed minute windows let 100 more through.
+    assert await admit(db, caller, boundary + timedelta(milliseconds=700)) == 59
+    assert await admit(db, caller, boundary + timedelta(seconds=30)) == 29
+
+    # Refusals are not counted: the slot frees exactly when the oldest call is a minute old.
+    assert await admit(db, caller, first + timedelta(seconds=60) - timedelta(milliseconds=1)) == 1
+    assert await admit(db, caller, first + timedelta(seconds=60)) is None
+    # One slot freed, one taken: the next frees when the second-oldest call turns a minute old.
+    assert await admit(db, caller, first + timedelta(seconds=60, milliseconds=5)) == 1
+    assert await admit(db, caller, first + timedelta(seconds=60, milliseconds=9)) is None
+    # A quiet minute later the whole limit is available again.
+    later = first + timedelta(seconds=125)
+    results = [await admit(db, caller, later + timedelta(milliseconds=index)) for index in range(LIMIT + 1)]
+    assert results[:LIMIT] == [None] * LIMIT and results[LIMIT] == 60
+
+
+async def test_at_most_the_limit_in_any_sixty_seconds_under_concurrency(db):
+    caller = await a_caller(db)
+    other = Caller(org_id=caller.org_id, user_id=uuid4(), role="agent", plan="business", ai_features="full")
+    at = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
+    results = await asyncio.gather(*(admit(db, caller, at, limit=10) for _ in range(25)))
+    assert results.count(None) == 10
+    assert sorted(result for result in results if result is not None) == [60] * 15
+    # Another user of the same organization has a rate of its own.
+    assert await admit(db, other, at, limit=10) is None
+
+
+async def test_the_default_clock_is_the_databases_now(db):
+    caller = await a_caller(db)
+    for _ in range(3):
+        await admit_call(db, caller, metered=False, rate_limited=True, rate_limit_per_minute=3)
+    with pytest.raises(TRPCError) as refused:
+        await admit_call(db, caller, metered=False, rate_limited=True, rate_limit_per_minute=3)
+    assert 59 <= refused.value.data["retryAfterSeconds"] <= 60
