@@ -50,7 +50,7 @@ class ReplyChunk(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", ta
 class ReplyFinished(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="done"):
     """The last event: the whole draft (the deltas joined), its usage and its suggestion id."""
 
-    done: Literal[True]  # required, so the schema (and the generated types) say it is always there
+    done: Literal[True]  # always true: this is the last event
     text: str
     usage: StreamedUsage
     suggestionId: UUID
