@@ -29,7 +29,7 @@ from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError, as_trpc_error
 from app.registry import REGISTRY, Procedure
 from app.superjson import MISSING
-from app.usage.metering import meter_call
+from app.usage.metering import meter_call, meter_stream
 
 _METHOD_FOR_KIND = {"query": "GET", "mutation": "POST", "subscription": "GET"}
 
@@ -85,7 +85,10 @@ async def call_procedure(services: Services, request: RequestInfo, effects: Resp
         for input_guard in procedure.input_guards:
             input_guard(context, value)
         if procedure.kind == "subscription":
-            return Outcome(call.path, value=procedure.invoke(context, value))
+            stream = procedure.invoke(context, value)
+            if procedure.metered or procedure.rate_limited:
+                stream = meter_stream(context, procedure, stream)
+            return Outcome(call.path, value=stream)
         if procedure.metered or procedure.rate_limited:
             return Outcome(call.path, value=await meter_call(context, procedure, lambda: procedure.invoke(context, value)))
         return Outcome(call.path, value=await procedure.invoke(context, value))

@@ -14,6 +14,7 @@ and similar tickets have a module each under `app/assist/`.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from app.assist.engines import chat_engine, ledger, playground_engine, record_su
 from app.assist.feedback import Suggested, record_answer
 from app.assist.prompt_test import PromptTestOutput, run_prompt_test
 from app.assist.replies import reply_drafts
+from app.assist.reply_stream import ReplyStreamEvent, stream_reply_draft
 from app.assist.similarity import SimilarTicketMatch
 from app.assist.tickets import apply_ai_results, org_settings, ticket_content, ticket_for_ai, valid_tags
 from app.assist.vectors import store_and_record, store_and_record_answer, ticket_vector
@@ -50,6 +52,11 @@ Limit = Annotated[int, msgspec.Meta(ge=1, le=50)]
 
 class TicketIdInput(msgspec.Struct, frozen=True, kw_only=True):
     ticketId: UUID
+
+
+class StreamReplyInput(msgspec.Struct, frozen=True, kw_only=True):
+    ticketId: UUID
+    tone: Tone | None = None
 
 
 class TextInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -289,6 +296,19 @@ async def generate_reply_suggestions(ctx: Context, input: TicketIdInput) -> Repl
     suggested = Suggested("generateReplySuggestions", usage[-1].model, ticket.id)
     suggestion_id = await store_and_record_answer(ctx, vector, usage, suggested)
     return ReplySuggestions(suggestions=drafts, suggestionId=suggestion_id)
+
+
+@procedure("ai.streamReply", "subscription", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+async def stream_reply(ctx: Context, input: StreamReplyInput) -> AsyncIterator[ReplyStreamEvent]:
+    """One reply draft for the ticket, streamed over server-sent events as the model writes it:
+    `{type: "delta", delta}` events, then exactly one `{type: "done", done: true, text, usage,
+    suggestionId}` whose `text` is the deltas joined. `tone` (at most 40 characters) defaults to
+    the organization's reply tone. One AI operation, like `ai.generateReplySuggestions`: reserved
+    when the stream starts, not charged if the model fails before its first piece (the stream
+    then ends with an INTERNAL_SERVER_ERROR event). A client that disconnects stops the model;
+    the tokens consumed until then are recorded."""
+    async for event in stream_reply_draft(ctx, input.ticketId, input.tone):
+        yield event
 
 
 @procedure("ai.suggestAssignee", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))

@@ -596,7 +596,7 @@ def sample_inputs(ticket_id: str) -> dict[str, dict[str, Any]]:
 def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
     registry = load_procedures()
     ai = {path: proc for path, proc in registry.items() if path.startswith("ai.")}
-    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage", "ai.feedback", "ai.getFeedbackStats"}
+    assert set(ai) == {*sample_inputs(str(uuid4())), "ai.getTokenUsage", "ai.feedback", "ai.getFeedbackStats", "ai.streamReply"}
     basic = {"ai.summarizeTicket", "ai.analyzeSentiment", "ai.predictPriority", "ai.suggestTags", "ai.improveText",
              "ai.classifyTicket", "ai.generateTicketEmbedding", "ai.run"}
     for path, proc in ai.items():
@@ -606,6 +606,12 @@ def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
         if path == "ai.feedback":
             # A person's verdict on a suggestion: no model runs, nothing is metered.
             assert (proc.kind, proc.metered, proc.feature, proc.role) == ("mutation", False, None, "agent")
+            continue
+        if path == "ai.streamReply":
+            # Metered like ai.generateReplySuggestions, as a subscription (tests/test_stream_reply.py).
+            assert (proc.kind, proc.metered, proc.scope, proc.feature, proc.role, proc.takes_id) == (
+                "subscription", True, "ai:run", "full", "agent", ("ticketId",)
+            )
             continue
         assert proc.kind == "mutation" and proc.metered and proc.scope == "ai:run"
         assert proc.feature == ("basic" if path in basic else "full"), path
@@ -824,7 +830,10 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     answer = client.mutation(
         "ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-candidate", "systemPrompt": "You are a strict classifier."}
     )
-    assert answer == {"intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en"}
+    assert answer == {
+        "intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en",
+        "suggestionId": answer["suggestionId"],
+    }  # fmt: skip
     request = fake.chat_requests[-1]
     assert request["model"] == "gpt-candidate"
     assert request["messages"][0] == {"role": "system", "content": "You are a strict classifier."}

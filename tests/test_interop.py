@@ -16,6 +16,7 @@ serves one transformer per instance.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -25,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.factories import create_api_key, create_org
+from tests.support.trpc import TRPCClient
 
 INTEROP_DIR = Path(__file__).parent / "interop"
 SCENARIOS = INTEROP_DIR / "scenarios.mjs"
@@ -372,6 +376,34 @@ def test_subscription_unsubscribe_stops_it(interop):
     assert [event.get("n") for event in events if event["type"] == "data"] == [1, 2], events
     assert not [event for event in events if event["type"] == "error"], events
     assert ok(result["after"]) == "still up"
+
+
+async def test_stream_reply_delivers_several_chunks_before_its_final_message(db, live_server):
+    """ai.streamReply through httpSubscriptionLink, signed in with an API key: deltas, then one
+    done whose text is the deltas joined, then the subscription completes; one operation."""
+    if NODE is None or not (INTEROP_DIR / "node_modules").is_dir():
+        pytest.skip("node and tests/interop/node_modules are needed")
+    org = await create_org(db, plan="business")
+    key = await create_api_key(db, org.id, ("ai:run", "ticket:write"))
+    with TRPCClient(live_server.url, headers={"authorization": f"Bearer {key}"}) as client:
+        ticket = await asyncio.to_thread(
+            client.mutation, "tickets.create", {"subject": "Export broken", "description": "The CSV export fails."}
+        )
+    options = json.dumps({"apiKey": key, "ticketId": ticket["id"]})
+    command = [NODE, str(SCENARIOS), live_server.url, "v11", "--only", "sub.streamReply", "--stream-reply", options]
+    proc = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120, cwd=INTEROP_DIR)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)["results"]["sub.streamReply"]
+    assert "crashed" not in result, result
+    events = result["events"]
+    assert [event["type"] for event in events][-1] == "complete", events
+    values = [event["value"] for event in events if event["type"] == "data"]
+    deltas, final = values[:-1], values[-1]
+    assert len(deltas) >= 3 and all(value["type"] == "delta" for value in deltas), values
+    assert final["type"] == "done" and final["done"] is True
+    assert final["text"] == "".join(value["delta"] for value in deltas)
+    used = await db.fetchval("SELECT coalesce(sum(operations), 0) FROM ai_usage_periods WHERE org_id = $1", org.id)
+    assert used == 1
 
 
 # ---- no transformer -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ The answer Structs double as the JSON Schema handed to a model for structured ou
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Generic, Literal, Protocol, TypeVar
 
 import msgspec
@@ -170,6 +171,23 @@ class AIResult(msgspec.Struct, Generic[T], frozen=True):
     model: str  # the model that produced `value` (after any fallback)
 
 
+class ReplyDelta(msgspec.Struct, frozen=True):
+    """One piece of a streamed reply draft, as the model produced it. `consumed` is the usage so
+    far: the prompt and the completion tokens up to and including this piece, which is what the
+    ledger records when the stream is abandoned here."""
+
+    text: str
+    consumed: TokenUsage
+
+
+class ReplyDone(msgspec.Struct, frozen=True):
+    """The end of a streamed reply draft: `text` is the concatenation of every delta's text."""
+
+    text: str
+    usage: TokenUsage
+    model: str
+
+
 class AIError(Exception):
     """The AI layer could not answer (all retries and fallbacks failed). Never carries a key."""
 
@@ -218,3 +236,11 @@ class Engine(Protocol):
     ) -> AIResult[Analysis]: ...
 
     async def embed(self, texts: list[str], settings: EngineSettings) -> AIResult[Embeddings]: ...
+
+    def stream_reply(
+        self, ticket: TicketText, article: Candidate | None, tone: str | None, settings: EngineSettings
+    ) -> AsyncIterator[ReplyDelta | ReplyDone]:
+        """One reply draft in `tone` (the organization's when None), streamed: deltas, then one
+        ReplyDone. Raises AIError before the first delta when no model answers; closing the
+        iterator early stops the model call."""
+        ...

@@ -29,7 +29,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -49,12 +49,15 @@ from app.ai.interface import (
     Priority,
     Ranking,
     Replies,
+    ReplyDelta,
+    ReplyDone,
     Sentiment,
     Summary,
     Tags,
     TicketText,
     TokenUsage,
 )
+from app.ai.litellm_stream import stream_reply
 from app.ai.provider_errors import backoff_delay, describe_error, retry_after_seconds, status_code
 from app.ai.redaction import Redactions, redact_values, restore_value
 from app.ai.structured_output import (
@@ -332,6 +335,12 @@ class LitellmEngine:
                 f"AI operation 'embed' failed: {model} returned {min(wrong)}-dimensional vectors, expected {dimensions}"
             )
         return AIResult(value=Embeddings(vectors=vectors, dimensions=dimensions), usage=usage, model=model)
+
+    def stream_reply(
+        self, ticket: TicketText, article: Candidate | None, tone: str | None, settings: EngineSettings
+    ) -> AsyncIterator[ReplyDelta | ReplyDone]:
+        """One plain-text reply draft, streamed (app.ai.litellm_stream)."""
+        return stream_reply(self, ticket, article, tone, settings)
 
     # -- the machinery --
 

@@ -23,7 +23,8 @@ Span = tuple[int, int]
 
 T = TypeVar("T")
 
-_PLACEHOLDER = re.compile(r"\[(EMAIL|IBAN|CARD|SSN|PHONE|IP)_(\d+)\]")
+_PLACEHOLDER_KINDS = ("EMAIL", "IBAN", "CARD", "SSN", "PHONE", "IP")
+_PLACEHOLDER = re.compile(rf"\[({'|'.join(_PLACEHOLDER_KINDS)})_(\d+)\]")
 
 
 # ---- validity checks ---------------------------------------------------------------------------
@@ -251,6 +252,43 @@ def restore(text: str, redactions: Redactions) -> str:
     if not redactions:
         return text
     return _PLACEHOLDER.sub(lambda match: redactions.get(match.group(), match.group()), text)
+
+
+class StreamRestorer:
+    """`restore` for text that arrives in pieces (a streamed answer), where a placeholder may be
+    split between two pieces: the unfinished end of a piece that could still become a
+    placeholder is held back until the next piece shows whether it does."""
+
+    def __init__(self, redactions: Redactions) -> None:
+        self._redactions = redactions
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        """The restored text that can be shown now (possibly empty)."""
+        if not self._redactions:
+            return piece
+        text = self._held + piece
+        cut = _open_placeholder_start(text)
+        self._held = text[cut:]
+        return restore(text[:cut], self._redactions)
+
+    def flush(self) -> str:
+        """Whatever was held back, at the end of the stream (it never became a placeholder)."""
+        held, self._held = self._held, ""
+        return restore(held, self._redactions)
+
+
+def _open_placeholder_start(text: str) -> int:
+    """Where an unfinished placeholder (`[`, `[EM`, `[EMAIL_1`) ends `text`; len(text) if none."""
+    start = text.rfind("[")
+    if start < 0:
+        return len(text)
+    name, underscore, digits = text[start + 1 :].partition("_")
+    if not underscore:
+        could_be = any(kind.startswith(name) for kind in _PLACEHOLDER_KINDS)
+    else:
+        could_be = name in _PLACEHOLDER_KINDS and (digits == "" or digits.isdigit())
+    return start if could_be else len(text)
 
 
 def _map_strings(value: Any, transform: Callable[[str], str]) -> Any:

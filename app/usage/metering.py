@@ -4,7 +4,7 @@ All state lives in PostgreSQL (rate_limit_calls, ai_usage_periods, token_usage),
 worker process and every host agrees; nothing here is counted in memory.
 
 How a metered call runs (`meter_call`, called by `app.calls.call_procedure`
-around every procedure declared `metered` or `rate_limited`):
+around every query or mutation declared `metered` or `rate_limited`):
 
 1. One SQL statement (`admit_call`) counts the request in the caller's sliding window (at most the
    rate in any 60 seconds, per `Caller.usage_subject`: a user, or an API key; the SQL function
@@ -35,6 +35,10 @@ The transaction contract for a metered handler (the ai.* procedures):
   timeouts) and its own outcome settles the reservation, so a disconnect cannot separate the
   count from the ledger.
 
+Metered subscriptions (`meter_stream`, for `ai.streamReply`) differ on purpose: a client that
+leaves closes the stream, which stops the model; the operation is kept once a value was
+delivered, and the handler records what was consumed until then.
+
 Ledger operation names: `token_usage.operation` is the engine operation that made the model call,
 one of `LEDGER_OPERATIONS` (the names of `app.ai.interface.OPERATIONS`, which the engines put in
 `TokenUsage.operation`): summarize, sentiment, priority, tags, replies, classify, improve, rank
@@ -48,7 +52,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -268,6 +272,44 @@ async def meter_call(context: Context, procedure: Procedure, run: Callable[[], A
         if isinstance(error, AIError):
             raise _ai_failure(procedure, caller, error, context.settings.debug) from error
         raise
+
+
+async def meter_stream(context: Context, procedure: Procedure, stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """A metered subscription: `stream` (the handler's generator) wrapped in rate limit and quota.
+
+    The operation is reserved when the subscription starts, before the handler runs (so before
+    any model call). It is released when the stream fails, or ends, before delivering its first
+    value (an AIError then answers the typed INTERNAL_SERVER_ERROR, as for `meter_call`), and
+    kept once a value was delivered, whatever follows: a later failure or a client that leaves
+    (the consumer closes or cancels this generator, which closes the handler's and so stops its
+    model call). The handler records the token ledger itself, for what it consumed.
+    """
+    caller = context.require_caller()
+    pool = context.pool
+    delivered = False
+    reservation: Reservation | None = None
+    try:
+        reservation = await admit_call(
+            pool,
+            caller,
+            metered=procedure.metered,
+            rate_limited=procedure.rate_limited,
+            rate_limit_per_minute=context.settings.ai_rate_limit_per_minute,
+        )
+        async for item in stream:
+            delivered = True
+            yield item
+    except BaseException as error:
+        if not delivered and reservation is not None:
+            await asyncio.shield(release_operation(pool, reservation))
+        if isinstance(error, AIError):
+            raise _ai_failure(procedure, caller, error, context.settings.debug) from error
+        raise
+    else:
+        if not delivered and reservation is not None:
+            await release_operation(pool, reservation)
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]  # an async generator
 
 
 # ---- the token ledger ---------------------------------------------------------------------------

@@ -629,10 +629,29 @@ export interface PromptTestResult {
   error: string | null;
 }
 
+/** A piece of the draft, as the model produced it. */
+export interface ReplyChunk {
+  /** Which shape this is. */
+  type: "delta";
+  delta: string;
+}
+
 export interface ReplyDraft {
   text: string;
   tone: string;
   length: "concise" | "detailed";
+}
+
+/** The last event: the whole draft (the deltas joined), its usage and its suggestion id. */
+export interface ReplyFinished {
+  /** Which shape this is. */
+  type: "done";
+  /** always true: this is the last event */
+  done: true;
+  text: string;
+  usage: StreamedUsage;
+  /** (a UUID) */
+  suggestionId: string;
 }
 
 export interface ReplySuggestions {
@@ -718,6 +737,20 @@ export interface StoredFeedback {
   /** Whether `finalText` was kept (the organization's keepFeedbackText setting). */
   finalTextKept: boolean;
   updatedAt: Date;
+}
+
+export interface StreamReplyInput {
+  /** (a UUID) */
+  ticketId: string;
+  /** (1 to 40 characters) */
+  tone?: string | null | undefined;
+}
+
+export interface StreamedUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  model: string;
 }
 
 /** A mutation that has nothing else to say: `{"success": true}`. */
@@ -1102,6 +1135,20 @@ export type AppRouter = TRPCBuiltRouter<
        * See docs/api.md#airun
        */
       run: TRPCMutationProcedure<{ input: RunInput; output: RunOutput; meta: object }>;
+      /**
+       * One reply draft for the ticket, streamed over server-sent events as the model writes it:
+       * `{type: "delta", delta}` events, then exactly one `{type: "done", done: true, text, usage,
+       * suggestionId}` whose `text` is the deltas joined. `tone` (at most 40 characters) defaults to
+       * the organization's reply tone. One AI operation, like `ai.generateReplySuggestions`:
+       * reserved when the stream starts, not charged if the model fails before its first piece (the
+       * stream then ends with an INTERNAL_SERVER_ERROR event). A client that disconnects stops the
+       * model; the tokens consumed until then are recorded.
+       *
+       * subscription; role agent or above, API-key scope ai:run; plan feature full; metered: one AI operation.
+       *
+       * See docs/api.md#aistreamreply
+       */
+      streamReply: TRPCSubscriptionProcedure<{ input: StreamReplyInput; output: AsyncIterable<ReplyChunk | ReplyFinished, void, any>; meta: object }>;
       /**
        * Published knowledge-base articles relevant to a ticket; an empty list when nothing fits.
        *

@@ -363,6 +363,44 @@ function scenarios(clients) {
       return { events, after };
     };
   }
+  // ai.streamReply as a signed-in caller: `--stream-reply '{"apiKey": ..., "ticketId": ...}'`
+  // (tests/test_interop.py creates both). The key goes in the EventSource's own fetch.
+  if (options['stream-reply'] && clientVersion === 'v11') {
+    s['sub.streamReply'] = async () => {
+      const { apiKey, ticketId } = JSON.parse(options['stream-reply']);
+      const c = await import('@trpc/client');
+      const { EventSource } = await import('eventsource');
+      const authorized = (input, init) =>
+        fetch(input, { ...init, headers: { ...(init?.headers ?? {}), authorization: `Bearer ${apiKey}` } });
+      const assist = c.createTRPCClient({
+        links: [c.httpSubscriptionLink({ url, transformer: superjson, EventSource, eventSourceOptions: { fetch: authorized } })],
+      });
+      const events = [];
+      let subscription;
+      const done = new Promise((resolve) => {
+        subscription = assist.ai.streamReply.subscribe(
+          { ticketId, tone: 'formal' },
+          {
+            onData: (d) => {
+              events.push({ type: 'data', value: tag(d) });
+
+            },
+            onError: (e) => {
+              events.push({ type: 'error', error: describeError(e) });
+              resolve();
+            },
+            onComplete: () => {
+              events.push({ type: 'complete' });
+              resolve();
+            },
+          },
+        );
+      });
+      await withTimeout(done, 20000, 'sub.streamReply').catch((e) => events.push({ type: 'timeout', message: e.message }));
+      subscription?.unsubscribe?.();
+      return { events };
+    };
+  }
   if (override) {
     // methodOverride:'POST' sends the query as POST; a server without allowMethodOverride
     // (the default) answers 405 METHOD_NOT_SUPPORTED.

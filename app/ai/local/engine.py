@@ -7,7 +7,9 @@ same whether the local engine or a hosted model answered. Same input, same outpu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -25,6 +27,8 @@ from app.ai.interface import (
     Priority,
     Ranking,
     Replies,
+    ReplyDelta,
+    ReplyDone,
     Sentiment,
     Summary,
     Tags,
@@ -108,8 +112,31 @@ class LocalEngine:
     async def embed(self, texts: list[str], settings: EngineSettings) -> AIResult[Embeddings]:
         return await _run("embed", _embed, texts)
 
+    async def stream_reply(
+        self, ticket: TicketText, article: Candidate | None, tone: str | None, settings: EngineSettings
+    ) -> AsyncIterator[ReplyDelta | ReplyDone]:
+        """The first draft of `replies` (the one in the requested tone), yielded word by word."""
+        toned = msgspec.structs.replace(settings, reply_tone=tone) if tone else settings
+        result = await _run("replies", _replies, ticket, article, toned)
+        draft = result.value.suggestions[0].text
+        prompt_tokens = result.usage[0].prompt_tokens
+
+        def used(text: str) -> TokenUsage:
+            return TokenUsage("replies", LOCAL_MODEL, prompt_tokens, estimate_tokens(text), cost_usd=0.0)
+
+        sent = ""
+        for piece in _WORD_START.split(draft):
+            sent += piece
+            yield ReplyDelta(text=piece, consumed=used(sent))
+            await asyncio.sleep(0)  # one piece at a time, as a model would produce them
+        yield ReplyDone(text=sent, usage=used(sent), model=LOCAL_MODEL)
+
     async def warm_up(self) -> None:
         await warm_up()
+
+
+# Splits a text before every word that follows whitespace: the pieces join back to the text.
+_WORD_START = re.compile(r"(?<=\s)(?=\S)")
 
 
 async def warm_up() -> None:

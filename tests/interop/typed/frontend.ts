@@ -121,6 +121,22 @@ export async function everyProcedure(ticketId: string, articleId: string, userId
   const intent = await client.ai.classifyTicket.mutate({ subject: 'Cancel my plan', systemPrompt: 'Be strict.' });
   const embedding = await client.ai.generateTicketEmbedding.mutate({ ticketId });
   const replies = await client.ai.generateReplySuggestions.mutate({ ticketId });
+  let draft = '';
+  const drafting = client.ai.streamReply.subscribe(
+    { ticketId, tone: 'formal' },
+    {
+      onData: (event) => {
+        if (event.type === 'delta') draft += event.delta;
+        else {
+          const whole: string = event.text;
+          const total: number = event.usage.totalTokens;
+          const finished: true = event.done;
+          console.log(whole === draft, total, finished, event.suggestionId);
+        }
+      },
+    },
+  );
+  drafting.unsubscribe();
   const assignee = await client.ai.suggestAssignee.mutate({ subject: 'VPN', description: 'Cannot connect', ticketId });
   const agentId: string | undefined = assignee.suggestion?.agentId;
   const suggestions = await client.ai.suggestArticles.mutate({ ticketId });
@@ -178,6 +194,8 @@ export async function wrongCalls(ticketId: string): Promise<void> {
   await client.tickets.create.query({ subject: 'x', description: 'y' });
   // @ts-expect-error: a query has no .mutate
   await client.tickets.list.mutate({});
+  // @ts-expect-error: a delta event has no text (only the final one does)
+  client.ai.streamReply.subscribe({ ticketId }, { onData: (event) => event.type === 'delta' && event.text });
   // @ts-expect-error: a subscription has no .query
   await client.system.heartbeat.query({ count: 1 });
   // @ts-expect-error: an unknown procedure
