@@ -369,6 +369,17 @@ def test_tickets_search_view_and_ai_actions_refresh_usage(watched: Watched) -> N
     assert watched.me()["usage"]["used"] == before
     assert page.locator(".usage-badge").inner_text() == f"{before} AI operations this period (unlimited)"
     assert page.locator("ol.drafts li").count() >= 2
+    # A reply draft streamed over server-sent events: it grows in pieces, then the final event's
+    # whole text stays, with feedback controls, and one more operation is counted.
+    page.get_by_role("button", name="Stream a reply draft (1 operation)").click()
+    streamed = page.get_by_label("Streamed draft", exact=True)
+    page.get_by_role("group", name="Feedback on streamed draft").wait_for()
+    assert int(streamed.get_attribute("data-chunks") or 0) >= 2
+    assert len(streamed.inner_text().split()) >= 5
+    before += 1
+    assert watched.me()["usage"]["used"] == before
+    page.get_by_role("group", name="Feedback on streamed draft").get_by_role("button", name="Accept").click()
+    page.get_by_text("Feedback saved: accepted").wait_for()
     watched.shot("ticket")
     # The usage page now lists what those actions cost, and still agrees with auth.me.
     watched.open("Usage")
@@ -418,7 +429,8 @@ def test_pro_plan_shows_upgrade_notes_for_full_assist(watched: Watched) -> None:
     page.locator("tbody tr a").first.click()
     panel = page.get_by_role("complementary", name="AI assist")
     assert panel.get_by_role("button", name="Summarize (1 operation)").is_enabled()
-    assert panel.get_by_role("note").filter(has_text="business plan").count() == 5
+    # Analyze, drafts, similar tickets, articles, assignee and the streamed draft need full assist.
+    assert panel.get_by_role("note").filter(has_text="business plan").count() == 6
     panel.get_by_role("button", name="Summarize (1 operation)").click()
     panel.get_by_text("Used 1 AI operation").wait_for()
     assert page.locator(".usage-badge").inner_text() == "1 of 500 AI operations this period"

@@ -1,12 +1,20 @@
-// The one tRPC client: the official @trpc/client with the generated AppRouter, superjson and
-// httpBatchLink. Same origin, so the browser sends the HttpOnly session cookie by itself and an
+// The one tRPC client: the official @trpc/client with the generated AppRouter, superjson,
+// httpBatchLink for queries and mutations and httpSubscriptionLink (server-sent events) for
+// subscriptions such as ai.streamReply. Same origin, so the browser sends the HttpOnly session cookie by itself and an
 // Origin header on every POST (the server's CSRF rule); the app never touches document.cookie.
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter, RouterOutputs } from "helpdesk-ai-client";
 import superjson from "superjson";
 
 export const trpc = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+  links: [
+    splitLink({
+      condition: (op) => op.type === "subscription",
+      // EventSource on the same origin sends the session cookie by itself, as fetch does.
+      true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
+      false: httpBatchLink({ url: "/api/trpc", transformer: superjson }),
+    }),
+  ],
 });
 
 export type Me = RouterOutputs["auth"]["me"];

@@ -196,6 +196,65 @@ const ACTIONS: Action[] = [
   },
 ];
 
+/**
+ * One reply draft streamed as the model writes it (ai.streamReply over server-sent events): the
+ * text grows in place, and the final event brings the whole draft and its suggestion id, which
+ * gets the same Accept / Edit / Reject controls as every other answer.
+ */
+function streamedDraft(ticket: TicketWithMessages): HTMLElement {
+  const section = h("section", { class: "ai-action" });
+  if (!hasFeature("full")) {
+    section.append(h("h3", null, "Stream a reply draft"), upgradeNote("full"));
+    return section;
+  }
+  const cost = h("div", { class: "status", "aria-live": "polite" });
+  const draft = h("p", { class: "streamed-draft", "aria-label": "Streamed draft", "aria-busy": "false" });
+  const after = h("div");
+  const button = h("button", { type: "button", disabled: !canWrite() }, "Stream a reply draft (1 operation)");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    replace(draft);
+    replace(after);
+    draft.setAttribute("aria-busy", "true");
+    let chunks = 0;
+    const done = await metered(cost, () =>
+      new Promise<{ text: string; suggestionId: string }>((resolve, reject) => {
+        const subscription = trpc.ai.streamReply.subscribe(
+          { ticketId: ticket.id },
+          {
+            onData: (event) => {
+              // The person left the ticket: stop the model rather than stream into nothing.
+              if (!draft.isConnected) {
+                subscription.unsubscribe();
+                reject(new Error("The ticket view was closed"));
+              } else if (event.type === "delta") {
+                chunks += 1;
+                draft.append(event.delta);
+                draft.setAttribute("data-chunks", String(chunks));
+              } else {
+                subscription.unsubscribe();
+                resolve({ text: event.text, suggestionId: event.suggestionId });
+              }
+            },
+            onError: (error) => {
+              subscription.unsubscribe();
+              reject(error);
+            },
+          },
+        );
+      }),
+    );
+    draft.setAttribute("aria-busy", "false");
+    if (done) {
+      replace(draft, done.text); // the server's whole text: the deltas joined
+      replace(after, feedbackControls(done.suggestionId, "streamed draft", done.text));
+    }
+    button.disabled = false;
+  });
+  section.append(button, cost, draft, after);
+  return section;
+}
+
 function aiPanel(ticket: TicketWithMessages): HTMLElement {
   const panel = h("aside", { class: "ai-panel", "aria-label": "AI assist" }, h("h2", null, "AI assist"), h("p", { class: "hint" }, "Each action costs 1 AI operation from this period's quota."));
   if (!hasFeature("basic")) {
@@ -221,6 +280,7 @@ function aiPanel(ticket: TicketWithMessages): HTMLElement {
     }
     panel.append(section);
   }
+  panel.append(streamedDraft(ticket));
   return panel;
 }
 
