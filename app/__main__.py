@@ -37,7 +37,8 @@ def _exit_gracefully(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def main() -> int:
+def main(app_factory: str = "app.server:create_app_from_env") -> int:
+    """Serve `app_factory` (uvicorn's factory in every worker) after preparing the database."""
     signal.signal(signal.SIGTERM, _exit_gracefully)
     signal.signal(signal.SIGINT, _exit_gracefully)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,7 +53,7 @@ def main() -> int:
                 print(line)
         print(f"helpdesk-ai serving on http://{settings.host}:{settings.port}/api/trpc ({settings.workers} worker(s))")
         uvicorn.run(
-            "app.server:create_app_from_env",
+            app_factory,
             factory=True,
             host=settings.host,
             port=settings.port,

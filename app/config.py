@@ -76,7 +76,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The models organizations and calls may pick; empty: the ones configured above plus the local engine.
     ai_allowed_models: tuple[str, ...] = ()
     # Test support: extra procedure modules to register (comma-separated dotted names).
-    extra_procedure_modules: tuple[str, ...] = ()
     database_pool_size: int = 10
     # asyncpg's per-connection cache of named prepared statements (its default, 100). 0 turns it
     # off, which PgBouncer in transaction mode needs (before 1.21 it cannot follow a named
@@ -224,7 +223,6 @@ VARIABLES: tuple[tuple[str, str, Parse], ...] = (
     ("AI_NUM_RETRIES", "ai_num_retries", _integer(0, 10)),
     ("AI_RATE_LIMIT_PER_MINUTE", "ai_rate_limit_per_minute", _integer(1, 1_000_000)),
     ("AI_ALLOWED_MODELS", "ai_allowed_models", _listing),
-    ("EXTRA_PROCEDURE_MODULES", "extra_procedure_modules", _listing),
 )
 
 

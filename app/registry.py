@@ -14,6 +14,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import typing
+
+import msgspec
+import msgspec.inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,7 +57,6 @@ class Procedure:
     feature: Feature | None = None  # plan feature required; AI procedures only
     metered: bool = False  # counts one AI operation against the period's quota
     rate_limited: bool = False  # counts against the per-user AI request rate
-    takes_id: tuple[str, ...] = ()  # input fields that name a tenant-owned row (for tenancy tests)
     takes_input: bool = True  # False for `async def handler(ctx)`
     identify: Identify = "required"
     guards: tuple[Guard, ...] = ()  # checked in order once the caller is known
@@ -77,7 +79,6 @@ def procedure(
     feature: Feature | None = None,
     metered: bool = False,
     rate_limited: bool | None = None,
-    takes_id: tuple[str, ...] = (),
     feature_for: Callable[[Any], Feature] | None = None,
     identify: Identify | None = None,
     guards: tuple[Guard, ...] = (),
@@ -107,7 +108,6 @@ def procedure(
             feature=feature,
             metered=metered,
             rate_limited=metered if rate_limited is None else rate_limited,
-            takes_id=takes_id,
             takes_input=len(parameters) > 1,
             identify=identify or ("none" if public else "required"),
             guards=(*declared_guards(role, scope, feature, public), *guards),
@@ -123,3 +123,29 @@ def load_procedures(extra_modules: tuple[str, ...] = ()) -> dict[str, Procedure]
     for name in (*PROCEDURE_MODULES, *extra_modules):
         importlib.import_module(name)
     return REGISTRY
+
+
+def row_id_fields(procedure: Procedure) -> tuple[str, ...]:
+    """The input fields that name a row of the caller's organization: UUIDs called `id` or
+    `...Id` (ticketId, assigneeId, suggestionId, ...). Derived from the input type, so a new
+    procedure is covered by the tenancy tests and documented with NOT_FOUND without declaring it."""
+    if procedure.input_type is None or not procedure.takes_input:
+        return ()
+    info = msgspec.inspect.type_info(procedure.input_type)
+    if isinstance(info, msgspec.inspect.Metadata):
+        info = info.type
+    if not isinstance(info, msgspec.inspect.StructType):
+        return ()
+    return tuple(
+        field.encode_name
+        for field in info.fields
+        if (field.encode_name == "id" or field.encode_name.endswith("Id")) and _is_uuid(field.type)
+    )
+
+
+def _is_uuid(kind: msgspec.inspect.Type) -> bool:
+    if isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    if isinstance(kind, msgspec.inspect.UnionType):
+        return any(_is_uuid(member) for member in kind.types)
+    return isinstance(kind, msgspec.inspect.UUIDType)

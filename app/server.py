@@ -38,8 +38,9 @@ TRPC_PREFIX = "/api/trpc"
 BACKGROUND_WORK_DEADLINE_SECONDS = 10.0
 
 
-def create_app(settings: Settings) -> Any:
-    registry = load_procedures(settings.extra_procedure_modules)
+def create_app(settings: Settings, extra_procedure_modules: tuple[str, ...] = ()) -> Any:
+    """The ASGI app. `extra_procedure_modules` registers test-only procedures (tests/support/serve.py)."""
+    registry = load_procedures(extra_procedure_modules)
     state: dict[str, Services] = {"services": Services(settings=settings, pool=None, version=__version__)}
 
     async def healthz(_: Request) -> PlainTextResponse:

@@ -210,7 +210,7 @@ class RunOutput(msgspec.Struct, frozen=True, kw_only=True):
 # ---- basic AI -----------------------------------------------------------------------------------
 
 
-@procedure("ai.summarizeTicket", "mutation", role="agent", scope="ai:run", feature="basic", metered=True, takes_id=("ticketId",))
+@procedure("ai.summarizeTicket", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
 async def summarize_ticket(ctx: Context, input: TicketIdInput) -> SummaryOutput:
     caller = ctx.require_caller()
     ticket = await ticket_for_ai(ctx, input.ticketId)
@@ -274,7 +274,7 @@ async def classify_ticket(ctx: Context, input: ClassifyInput) -> ClassificationO
     return ClassificationOutput(**msgspec.structs.asdict(result.value), suggestionId=suggestion_id)
 
 
-@procedure("ai.generateTicketEmbedding", "mutation", role="agent", scope="ai:run", feature="basic", metered=True, takes_id=("ticketId",))
+@procedure("ai.generateTicketEmbedding", "mutation", role="agent", scope="ai:run", feature="basic", metered=True)
 async def generate_ticket_embedding(ctx: Context, input: TicketIdInput) -> EmbeddingOutput:
     ticket = await ticket_for_ai(ctx, input.ticketId, with_messages=False)
     vector = await ticket_vector(ctx, ticket, ticket.settings.engine, refresh=True)
@@ -289,7 +289,7 @@ async def generate_ticket_embedding(ctx: Context, input: TicketIdInput) -> Embed
 # ---- full assist --------------------------------------------------------------------------------
 
 
-@procedure("ai.generateReplySuggestions", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+@procedure("ai.generateReplySuggestions", "mutation", role="agent", scope="ai:run", feature="full", metered=True)
 async def generate_reply_suggestions(ctx: Context, input: TicketIdInput) -> ReplySuggestions:
     ticket = await ticket_for_ai(ctx, input.ticketId)
     drafts, usage, vector = await reply_drafts(ctx, ticket)
@@ -298,7 +298,7 @@ async def generate_reply_suggestions(ctx: Context, input: TicketIdInput) -> Repl
     return ReplySuggestions(suggestions=drafts, suggestionId=suggestion_id)
 
 
-@procedure("ai.streamReply", "subscription", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+@procedure("ai.streamReply", "subscription", role="agent", scope="ai:run", feature="full", metered=True)
 async def stream_reply(ctx: Context, input: StreamReplyInput) -> AsyncIterator[ReplyStreamEvent]:
     """One reply draft for the ticket, streamed over server-sent events as the model writes it:
     `{type: "delta", delta}` events, then exactly one `{type: "done", done: true, text, usage,
@@ -311,13 +311,13 @@ async def stream_reply(ctx: Context, input: StreamReplyInput) -> AsyncIterator[R
         yield event
 
 
-@procedure("ai.suggestAssignee", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+@procedure("ai.suggestAssignee", "mutation", role="agent", scope="ai:run", feature="full", metered=True)
 async def suggest_assignee(ctx: Context, input: SuggestAssigneeInput) -> AssigneeOutput:
     suggestion, suggestion_id = await assignees.suggest_assignee(ctx, input.subject, input.description, input.ticketId)
     return AssigneeOutput(suggestion=suggestion, suggestionId=suggestion_id)
 
 
-@procedure("ai.suggestArticles", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+@procedure("ai.suggestArticles", "mutation", role="agent", scope="ai:run", feature="full", metered=True)
 async def suggest_articles(ctx: Context, input: TicketIdInput) -> ArticleSuggestions:
     ticket = await ticket_for_ai(ctx, input.ticketId)
     settings = ticket.settings.engine
@@ -330,7 +330,7 @@ async def suggest_articles(ctx: Context, input: TicketIdInput) -> ArticleSuggest
     return ArticleSuggestions(suggestions=articles.suggestions(candidates, ranking.value), suggestionId=suggestion_id)
 
 
-@procedure("ai.analyzeTicket", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+@procedure("ai.analyzeTicket", "mutation", role="agent", scope="ai:run", feature="full", metered=True)
 async def analyze_ticket(ctx: Context, input: TicketIdInput) -> AnalysisOutput:
     """Summary, priority, tags and sentiment as ONE engine call (one AI operation); stores the
     summary and merges the suggested tags into the ticket."""
@@ -349,7 +349,7 @@ async def analyze_ticket(ctx: Context, input: TicketIdInput) -> AnalysisOutput:
     return AnalysisOutput(**msgspec.structs.asdict(result.value) | {"tags": tags}, suggestionId=suggestion_id)
 
 
-@procedure("ai.findSimilarTickets", "mutation", role="agent", scope="ai:run", feature="full", metered=True, takes_id=("ticketId",))
+@procedure("ai.findSimilarTickets", "mutation", role="agent", scope="ai:run", feature="full", metered=True)
 async def find_similar_tickets(ctx: Context, input: FindSimilarInput) -> SimilarTickets:
     matches, suggestion_id = await similarity.similar_tickets(ctx, input.ticketId, input.limit)
     return SimilarTickets(similarTickets=matches, suggestionId=suggestion_id)
@@ -389,7 +389,6 @@ def _action_feature(input: RunInput) -> Feature:
     feature="basic",
     feature_for=_action_feature,
     metered=True,
-    takes_id=("ticketId",),
 )
 async def run_action(ctx: Context, input: RunInput) -> RunOutput:
     caller = ctx.require_caller()

@@ -85,7 +85,7 @@ async def list_api_keys(ctx: Context) -> list[ApiKey]:
     return [_key_from_row(row) for row in rows]
 
 
-@procedure("apiKeys.revoke", "mutation", role="admin", scope="admin", takes_id=("id",))
+@procedure("apiKeys.revoke", "mutation", role="admin", scope="admin")
 async def revoke_api_key(ctx: Context, input: KeyIdInput) -> Success:
     caller = ctx.require_caller()
     # Revoking an already revoked key succeeds and keeps the first revocation time.

@@ -96,7 +96,7 @@ async def list_articles(ctx: Context, input: ListArticlesInput) -> ArticleList:
     return ArticleList(items=[article_from_row(row) for row in page.rows], total=page.total)
 
 
-@procedure("articles.get", "query", scope="ticket:read", takes_id=("id",))
+@procedure("articles.get", "query", scope="ticket:read")
 async def get_article(ctx: Context, input: ArticleIdInput) -> Article:
     caller = ctx.require_caller()
     async with ctx.pool.acquire() as connection:
@@ -119,7 +119,7 @@ async def create_article(ctx: Context, input: CreateArticleInput) -> Article:
     return article_from_row(row)
 
 
-@procedure("articles.update", "mutation", role="agent", scope="ticket:write", takes_id=("id",))
+@procedure("articles.update", "mutation", role="agent", scope="ticket:write")
 async def update_article(ctx: Context, input: UpdateArticleInput) -> Article:
     caller = ctx.require_caller()
     ensure_input_storable(input)
@@ -139,7 +139,7 @@ async def update_article(ctx: Context, input: UpdateArticleInput) -> Article:
     return article_from_row(row)
 
 
-@procedure("articles.delete", "mutation", role="agent", scope="ticket:write", takes_id=("id",))
+@procedure("articles.delete", "mutation", role="agent", scope="ticket:write")
 async def delete_article(ctx: Context, input: ArticleIdInput) -> Success:
     caller = ctx.require_caller()
     async with ctx.pool.acquire() as connection:

@@ -253,7 +253,7 @@ async def list_tickets(ctx: Context, input: ListTicketsInput) -> TicketList:
     return TicketList(items=[ticket_from_row(row) for row in page.rows], total=page.total, total_exact=page.total_exact)
 
 
-@procedure("tickets.get", "query", scope="ticket:read", takes_id=("id",))
+@procedure("tickets.get", "query", scope="ticket:read")
 async def get_ticket(ctx: Context, input: TicketIdInput) -> TicketWithMessages:
     caller = ctx.require_caller()
     async with ctx.pool.acquire() as connection:
@@ -317,7 +317,7 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
     return ticket
 
 
-@procedure("tickets.update", "mutation", role="agent", scope="ticket:write", takes_id=("id",))
+@procedure("tickets.update", "mutation", role="agent", scope="ticket:write")
 async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     caller = ctx.require_caller()
     ensure_input_storable(input)
@@ -360,7 +360,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     return ticket_from_row(row)
 
 
-@procedure("tickets.delete", "mutation", role="agent", scope="ticket:write", takes_id=("id",))
+@procedure("tickets.delete", "mutation", role="agent", scope="ticket:write")
 async def delete_ticket(ctx: Context, input: TicketIdInput) -> Success:
     caller = ctx.require_caller()
     async with ctx.pool.acquire() as connection:
@@ -369,7 +369,7 @@ async def delete_ticket(ctx: Context, input: TicketIdInput) -> Success:
     return Success()
 
 
-@procedure("tickets.addMessage", "mutation", role="agent", scope="ticket:write", takes_id=("ticketId",))
+@procedure("tickets.addMessage", "mutation", role="agent", scope="ticket:write")
 async def add_message(ctx: Context, input: AddMessageInput) -> Message:
     caller = ctx.require_caller()
     ensure_input_storable(input)

@@ -103,7 +103,7 @@ async def create_user(ctx: Context, input: CreateUserInput) -> Member:
     return member_from_row(row)
 
 
-@procedure("users.update", "mutation", role="admin", scope="admin", takes_id=("id",))
+@procedure("users.update", "mutation", role="admin", scope="admin")
 async def update_user(ctx: Context, input: UpdateUserInput) -> Member:
     caller = ctx.require_caller()
     password_hash = await hash_password(input.password) if input.password is not msgspec.UNSET else None

@@ -31,7 +31,7 @@ from app.assist.settings import settings_from_json
 from app.config import load_settings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.assist.embedding_refresh import schedule_ticket_embedding
-from app.registry import REGISTRY, load_procedures
+from app.registry import REGISTRY, load_procedures, row_id_fields
 from app.assist.articles import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
 from tests.support.fake_openai import FakeOpenAI, json_answer, shared_fake_openai
@@ -609,14 +609,14 @@ def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
             continue
         if path == "ai.streamReply":
             # Metered like ai.generateReplySuggestions, as a subscription (tests/test_stream_reply.py).
-            assert (proc.kind, proc.metered, proc.scope, proc.feature, proc.role, proc.takes_id) == (
+            assert (proc.kind, proc.metered, proc.scope, proc.feature, proc.role, row_id_fields(proc)) == (
                 "subscription", True, "ai:run", "full", "agent", ("ticketId",)
             )
             continue
         assert proc.kind == "mutation" and proc.metered and proc.scope == "ai:run"
         assert proc.feature == ("basic" if path in basic else "full"), path
         assert proc.role == ("admin" if path == "ai.testPrompts" else "agent"), path
-        assert ("ticketId" in proc.takes_id) == ("ticketId" in sample_inputs("x")[path]), path
+        assert ("ticketId" in row_id_fields(proc)) == ("ticketId" in sample_inputs("x")[path]), path
 
 
 @pytest.mark.parametrize("plan", ["free", "pro", "business"])

@@ -1,9 +1,10 @@
 """Tenancy, as a property over the whole procedure registry.
 
-For every registered procedure that declares `takes_id` (input fields naming a tenant-owned row),
+For every registered procedure whose input names a tenant-owned row (`row_id_fields`: UUID fields
+called `id` or `...Id`, derived from the input type),
 a member of organization B calling it with the id of organization A's row must get exactly the
 answer a random UUID gets (same error code, same message), and organization A's data must not
-change. Procedures added later are covered by declaring `takes_id`; a field whose kind of row this
+change. Procedures added later are covered without declaring anything; a field whose kind of row this
 file cannot create yet makes the procedure skip, with its name and the field in the reason.
 
 Inputs are generated from each procedure's input Struct (msgspec.inspect + hypothesis), so the
@@ -26,18 +27,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.registry import Procedure, load_procedures
+from app.registry import Procedure, load_procedures, row_id_fields
 from tests.support.factories import create_org, member_client
 from tests.support.trpc import TRPCClient, TRPCClientError
 
 REGISTRY = load_procedures()
-TENANT_PROCEDURES = sorted((p for p in REGISTRY.values() if p.takes_id), key=lambda p: p.path)
+TENANT_PROCEDURES = sorted((p for p in REGISTRY.values() if row_id_fields(p)), key=lambda p: p.path)
 
 EXAMPLES_PER_PROCEDURE = 5
 
 # ---- one row of each kind in organization A --------------------------------------------------------
 
-# What kind of row a `takes_id` field names. "id" depends on the namespace (tickets.get's id is a
+# What kind of row an id field names. "id" depends on the namespace (tickets.get's id is a
 # ticket); every other name says its kind itself.
 KIND_OF_FIELD: dict[str, str] = {
     "ticketId": "ticket",
@@ -48,6 +49,7 @@ KIND_OF_FIELD: dict[str, str] = {
     "keyId": "api_key",
     "customerId": "customer",
     "messageId": "message",
+    "suggestionId": "suggestion",
 }
 KIND_OF_ID_BY_NAMESPACE: dict[str, str] = {
     "tickets": "ticket",
@@ -85,6 +87,10 @@ ROW_FACTORIES: dict[str, str] = {
     "article": """
         INSERT INTO articles (org_id, title, content, published, tags)
         VALUES ($1, 'Tenant A: fire safety', 'Unplug the printer.', true, '{hardware}')
+        RETURNING id""",
+    "suggestion": """
+        INSERT INTO ai_suggestions (org_id, operation, model, ticket_id)
+        SELECT $1, 'summarizeTicket', 'local/use-m-v3', id FROM tickets WHERE org_id = $1 LIMIT 1
         RETURNING id""",
     "api_key": """
         INSERT INTO api_keys (org_id, name, prefix, secret_hash, scopes)
@@ -217,10 +223,7 @@ def input_strategy(procedure: Procedure) -> st.SearchStrategy[dict[str, Any]]:
     info = mi.type_info(procedure.input_type)
     if isinstance(info, mi.Metadata):
         info = info.type
-    assert isinstance(info, mi.StructType), f"{procedure.path}: takes_id needs a Struct input, got {info!r}"
-    names = {field.encode_name for field in info.fields}
-    unknown = set(procedure.takes_id) - names
-    assert not unknown, f"{procedure.path}: takes_id names {sorted(unknown)}, which its input lacks"
+    assert isinstance(info, mi.StructType), f"{procedure.path}: id fields need a Struct input, got {info!r}"
     return strategy_for(info)
 
 
@@ -269,11 +272,11 @@ def answer(client: TRPCClient, procedure: Procedure, value: dict[str, Any], ids:
 @pytest.mark.parametrize("procedure", TENANT_PROCEDURES, ids=[p.path for p in TENANT_PROCEDURES])
 async def test_another_organizations_id_answers_like_a_random_one(db, live_server, tenant_a, procedure):
     a_ids: dict[str, str] = {}
-    for field in procedure.takes_id:
+    for field in row_id_fields(procedure):
         kind = kind_of(procedure, field)
         if kind is None:
             pytest.skip(
-                f"{procedure.path}: takes_id field {field!r} names a kind of row this test cannot create; "
+                f"{procedure.path}: id field {field!r} names a kind of row this test cannot create; "
                 "add it to KIND_OF_FIELD / KIND_OF_ID_BY_NAMESPACE and ROW_FACTORIES"
             )
         if kind not in tenant_a.rows:
@@ -294,7 +297,7 @@ async def test_another_organizations_id_answers_like_a_random_one(db, live_serve
     )
     @given(value=input_strategy(procedure))
     def property_holds(value: dict[str, Any]) -> None:
-        random_ids = {field: str(uuid4()) for field in procedure.takes_id}
+        random_ids = {field: str(uuid4()) for field in row_id_fields(procedure)}
         with_random = answer(client, procedure, {**value, **random_ids}, random_ids)
         with_a = answer(client, procedure, {**value, **a_ids}, a_ids)
         answers.append(with_a)

@@ -10,9 +10,12 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
+import msgspec.inspect
+
 from app.catalog.summaries import EXTRA_ERRORS, SUMMARIES
 from app.errors import ERROR_CODES
-from app.registry import Procedure
+from app.registry import Procedure, row_id_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,17 @@ class Declaration:
         return errors_of(self)
 
 
+def _required_id_fields(procedure: Procedure) -> tuple[str, ...]:
+    """The id fields a call always names, hence NOT_FOUND when the row is not the caller's. An
+    optional one is a filter (tickets.list's assigneeId finds nothing) or has its own entry in
+    the errors table (summaries.py)."""
+    fields = row_id_fields(procedure)
+    if not fields:
+        return ()
+    required = {field.encode_name for field in msgspec.inspect.type_info(procedure.input_type).fields if field.required}
+    return tuple(field for field in fields if field in required)
+
+
 def read_declaration(procedure: Procedure) -> Declaration:
     """The registry's declaration of one procedure, in the catalog's terms."""
     docstring = inspect.getdoc(procedure.handler) or ""
@@ -59,7 +73,7 @@ def read_declaration(procedure: Procedure) -> Declaration:
         feature_depends_on_input=bool(procedure.input_guards),
         metered=procedure.metered,
         rate_limited=procedure.rate_limited,
-        id_fields=procedure.takes_id,
+        id_fields=_required_id_fields(procedure),
         input_type=procedure.input_type if procedure.takes_input else None,
         output_type=procedure.output_type,
     )

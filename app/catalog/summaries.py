@@ -106,7 +106,9 @@ EXTRA_ERRORS: dict[str, dict[str, str]] = {
         "BAD_REQUEST": "the action's field is missing (`ticketId` for auto-tag, suggest-reply and summarize; "
         "`text` for improve)",
         "FORBIDDEN": "`suggest-reply` on a plan without full AI assist",
+        "NOT_FOUND": "`ticketId` names no ticket of the caller's organization",
     },
+    "ai.suggestAssignee": {"NOT_FOUND": "`ticketId`, when given, names no ticket of the caller's organization"},
     "ai.classifyTicket": {"BAD_REQUEST": "`model` names a hosted model on a server without a hosted engine"},
     "ai.testPrompts": {"BAD_REQUEST": "`model` names a hosted model on a server without a hosted engine"},
 }

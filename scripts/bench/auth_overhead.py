@@ -7,7 +7,7 @@ Two requests, on the same server process, loaded alternately by `wrk`:
     signature, reads session + user + organization + plan in one SQL statement
     (app.auth.authenticate), checks the role, then runs `procedures.auth.me`.
 (b) `GET /api/trpc/bench.meWithoutAuth`: a public procedure registered by this file (loaded only
-    into the benchmark's server through EXTRA_PROCEDURE_MODULES, so nothing is added to the
+    into the benchmark's server through TEST_PROCEDURE_MODULES (tests/support/serve.py), so nothing is added to the
     product) that hands the very same `procedures.auth.me` handler a fixed Caller for the same
     user. Same handler, same SQL, same output bytes: the only difference is authentication.
 
@@ -248,7 +248,7 @@ def main() -> int:
             "APP_ENV": "test",
             "DATABASE_URL": database_url,
             "DATA_DIR": str(workdir / "app-data"),
-            "EXTRA_PROCEDURE_MODULES": BENCH_MODULE,
+            "TEST_PROCEDURE_MODULES": BENCH_MODULE,
             "BENCH_ORG_ID": org_id,
             "BENCH_USER_ID": user_id,
             "HF_HUB_OFFLINE": "1",
@@ -256,7 +256,7 @@ def main() -> int:
         if args.session_cache_ms is not None:
             env["SESSION_CACHE_MS"] = str(args.session_cache_ms)
         cache_note = f" SESSION_CACHE_MS={env['SESSION_CACHE_MS']}" if "SESSION_CACHE_MS" in env else ""
-        command = [*pin_prefix(0, pin), sys.executable, "-m", "app"]
+        command = [*pin_prefix(0, pin), sys.executable, "-m", "tests.support.serve"]
         say(f"starting helpdesk-ai: WORKERS=1 APP_ENV=test{cache_note} {' '.join(command)}")
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True

@@ -122,7 +122,6 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         {
             "APP_ENV": "test",
             "DATABASE_URL": database_url,
-            "EXTRA_PROCEDURE_MODULES": "tests.support.wire_procedures",
             "HF_HUB_OFFLINE": "1",
             "DATA_DIR": tempfile.mkdtemp(prefix="profile-query-"),
         }
@@ -130,7 +129,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     from app.config import load_settings
     from app.server import create_app
 
-    application = create_app(load_settings())
+    application = create_app(load_settings(), extra_procedure_modules=("tests.support.wire_procedures",))
     lifespan, inbox = await _lifespan(application)
     headers: list[tuple[bytes, bytes]] = []
     if args.request == "query":

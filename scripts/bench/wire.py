@@ -19,7 +19,7 @@ The servers:
   with `--workers N > 1`, `reference/cluster.mjs` (Node's cluster mode, N processes, one port);
 - "bare ASGI": `scripts/bench/reference/bare_asgi.py` under uvicorn + httptools + uvloop, answering
   bodies of the same size and shape with no tRPC work: the Python limit on this stack;
-- "helpdesk-ai": `python -m app` with WORKERS=N, APP_ENV=test, the wire test procedures loaded,
+- "helpdesk-ai": `python -m tests.support.serve` (the real server plus the wire test procedures) with WORKERS=N, APP_ENV=test,
   and a PostgreSQL that this script starts unpinned (embedded) unless --database-url is given.
 
 With one worker (the default), every server is pinned to CPU core 0 (`taskset -c 0`) and wrk to
@@ -217,10 +217,10 @@ def start_helpdesk(pin: bool, workdir: Path, database_url: str, workers: int) ->
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
         "DATA_DIR": str(workdir / "app-data"),
-        "EXTRA_PROCEDURE_MODULES": "tests.support.wire_procedures",
+        "TEST_PROCEDURE_MODULES": "tests.support.wire_procedures",
         "HF_HUB_OFFLINE": "1",
     }
-    command = [*pin_prefix(0, pin), sys.executable, "-m", "app"]
+    command = [*pin_prefix(0, pin), sys.executable, "-m", "tests.support.serve"]
     return _launch("helpdesk-ai", f"helpdesk-ai (WORKERS={workers})", command, workdir, env=env, port=port)
 
 

@@ -1,4 +1,4 @@
-"""Procedures that exist only to test the metering mechanism (loaded via EXTRA_PROCEDURE_MODULES).
+"""Procedures that exist only to test the metering mechanism (loaded by tests/support/serve.py, TEST_PROCEDURE_MODULES).
 
 They follow the transaction contract of `app.usage.metering` the way the ai.* procedures do: the "AI
 work" first, then the side effects and the ledger in one transaction. Here the only side effect

@@ -13,7 +13,7 @@ def start_metered_servers(database_url: str, count: int, **env: str) -> list[Liv
     """`count` processes with the `meter.*` procedures; `env` adds settings (AI_RATE_LIMIT_PER_MINUTE)."""
     with ThreadPoolExecutor(count) as starting:
         futures = [
-            starting.submit(start_app, database_url, EXTRA_PROCEDURE_MODULES=METERED_PROCEDURE_MODULES, **env)
+            starting.submit(start_app, database_url, TEST_PROCEDURE_MODULES=METERED_PROCEDURE_MODULES, **env)
             for _ in range(count)
         ]
     started = [future.result() for future in futures if future.exception() is None]

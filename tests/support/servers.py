@@ -61,7 +61,7 @@ def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServ
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
         "DATA_DIR": tempfile.mkdtemp(prefix="helpdesk-app-data-"),
-        "EXTRA_PROCEDURE_MODULES": "tests.support.wire_procedures",
+        "TEST_PROCEDURE_MODULES": "tests.support.wire_procedures",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "LITELLM_MODE": "PRODUCTION",
         "HF_HUB_OFFLINE": "1",
@@ -72,7 +72,7 @@ def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServ
         **extra_env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
+        [sys.executable, "-m", "tests.support.serve"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
     deadline = time.monotonic() + 60

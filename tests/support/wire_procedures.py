@@ -1,4 +1,4 @@
-"""Procedures that exist only to test the wire protocol (loaded via EXTRA_PROCEDURE_MODULES).
+"""Procedures that exist only to test the wire protocol (loaded by tests/support/serve.py, TEST_PROCEDURE_MODULES).
 
 They mirror the toy procedures the wire spec was observed with, so the interop tests can compare
 this server's answers with the official Node server's.
