@@ -609,7 +609,7 @@ def test_every_ai_procedure_is_declared_as_the_catalog_says() -> None:
             continue
         if path == "ai.streamReply":
             # Metered like ai.generateReplySuggestions, as a subscription (tests/test_stream_reply.py).
-            assert (proc.kind, proc.metered, proc.scope, proc.feature, proc.role, proc.takes_id) == (
+            assert (proc.kind, proc.metered, proc.scope, proc.feature, proc.role, row_id_fields(proc)) == (
                 "subscription", True, "ai:run", "full", "agent", ("ticketId",)
             )
             continue
