@@ -8,14 +8,44 @@ benchmarks' bulk loader into 100,000 tickets with the same vocabulary.
 
 from __future__ import annotations
 
-from app.demo.text import Topic
-from app.demo.topics_accounts import BILLING, CANCELLATION, DATA_EXPORT, LOGIN, REFUNDS, TWO_FACTOR
-from app.demo.topics_product import API, BUG, FEATURE_REQUEST, MOBILE, OUTAGE, SHIPPING
+import json
+from pathlib import Path
 
-# In this order: the corpus draws topics from it, and a fixed seed must keep writing the same tickets.
-TOPICS: tuple[Topic, ...] = (
-    BILLING, REFUNDS, LOGIN, TWO_FACTOR, API, MOBILE, SHIPPING, OUTAGE, DATA_EXPORT, CANCELLATION, FEATURE_REQUEST, BUG,
-)  # fmt: skip
+from app.demo.text import Template, Topic
+
+
+def _templates(pairs: list[list[str]]) -> tuple[Template, ...]:
+    return tuple(Template(subject, description) for subject, description in pairs)
+
+
+def _weights(values: list[int]) -> tuple[int, int, int, int]:
+    low, normal, high, urgent = values
+    return (low, normal, high, urgent)
+
+
+def _load_topics() -> tuple[Topic, ...]:
+    """Read the topics shipped beside this module (topics.json): money and access (billing,
+    refunds, signing in, two-factor codes, cancelling, exporting data), then the product itself
+    (the API, the mobile app, shipping, outages, feature requests, bugs)."""
+    raw = json.loads((Path(__file__).parent / "topics.json").read_text(encoding="utf-8"))
+    return tuple(
+        Topic(
+            key=entry["key"],
+            tags=tuple(entry["tags"]),
+            expertise=entry["expertise"],
+            priority_weights=_weights(entry["priority_weights"]),
+            english=_templates(entry["english"]),
+            follow_ups=tuple(entry["follow_ups"]),
+            replies=tuple(entry["replies"]),
+            resolutions=tuple(entry["resolutions"]),
+            translated={language: _templates(pairs) for language, pairs in entry["translated"].items()},
+        )
+        for entry in raw
+    )
+
+
+# In the file's order: the corpus draws topics from it, and a fixed seed must keep writing the same tickets.
+TOPICS: tuple[Topic, ...] = _load_topics()
 TOPIC_BY_KEY: dict[str, Topic] = {topic.key: topic for topic in TOPICS}
 
 # Conversation lines for tickets in other languages: a follow-up, an agent's reply, a resolution.
