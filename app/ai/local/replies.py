@@ -8,9 +8,10 @@ the agent can pick the register that suits the customer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from app.ai.interface import Candidate, Language, ReplyDraft, SentimentLabel
 from app.ai.local.summary import NextStep
@@ -46,23 +47,7 @@ class Phrases:
 
 def _load_phrases() -> dict[Language, Phrases]:
     """Read the per-language templates shipped beside this module (reply_phrases.json)."""
-    raw = json.loads((Path(__file__).parent / "reply_phrases.json").read_text(encoding="utf-8"))
-    return {
-        language: Phrases(
-            quote=(entry["quote"][0], entry["quote"][1]),
-            greeting=entry["greeting"],
-            closing=entry["closing"],
-            sign_off=entry["sign_off"],
-            thanks_for_writing=entry["thanks_for_writing"],
-            sorry=entry["sorry"],
-            glad=entry["glad"],
-            article=entry["article"],
-            article_excerpt=entry["article_excerpt"],
-            ask_details=entry["ask_details"],
-            situation={NextStep(step): (concise, extra) for step, (concise, extra) in entry["situation"].items()},
-        )
-        for language, entry in raw.items()
-    }
+    return msgspec.json.decode((Path(__file__).parent / "reply_phrases.json").read_bytes(), type=dict[Language, Phrases])
 
 
 # Loaded once at import; the texts live in a data file so translators edit strings, not Python.
