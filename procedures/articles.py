@@ -19,6 +19,7 @@ from app.errors import not_found
 from app.helpdesk import articles
 from app.helpdesk.validation import ensure_input_storable, normalized_tags, required_text
 from app.registry import procedure
+from app.rows import struct_from_row
 from procedures.common import Success
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -68,15 +69,7 @@ class UpdateArticleInput(msgspec.Struct, frozen=True):
 
 
 def article_from_row(row: asyncpg.Record) -> Article:
-    return Article(
-        id=row["id"],
-        title=row["title"],
-        content=row["content"],
-        published=row["published"],
-        tags=list(row["tags"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return struct_from_row(row, Article)
 
 
 @procedure("articles.list", "query", scope="ticket:read")

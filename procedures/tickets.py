@@ -28,6 +28,7 @@ from app.helpdesk.validation import (
     required_text,
 )
 from app.registry import procedure
+from app.rows import struct_from_row
 from app.helpdesk.tiptap import Description
 from app.helpdesk.tiptap import description_text as checked_description_text
 from procedures.common import Success
@@ -202,14 +203,7 @@ def ticket_from_row(row: asyncpg.Record) -> Ticket:
 
 
 def message_from_row(row: asyncpg.Record) -> Message:
-    return Message(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        author=row["author"],
-        author_user_id=row["author_user_id"],
-        content=row["content"],
-        created_at=row["created_at"],
-    )
+    return struct_from_row(row, Message)
 
 
 # ---- input helpers ---------------------------------------------------------------------------

@@ -47,7 +47,8 @@ class Phrases:
 
 def _load_phrases() -> dict[Language, Phrases]:
     """Read the per-language templates shipped beside this module (reply_phrases.json)."""
-    return msgspec.json.decode((Path(__file__).parent / "reply_phrases.json").read_bytes(), type=dict[Language, Phrases])
+    data = (Path(__file__).parent / "reply_phrases.json").read_bytes()
+    return msgspec.json.decode(data, type=dict[Language, Phrases])
 
 
 # Loaded once at import; the texts live in a data file so translators edit strings, not Python.
