@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.database import apply_schema, start_embedded_postgres  # noqa: E402
 from scripts.bench.big_org import ensure_big_org  # noqa: E402
+from tests.support.servers import app_env  # noqa: E402
 
 CLASSES = {"rare": (20, 100), "mid": (500, 2_000), "common": (0.20, None)}
 TERMS_PER_CLASS = 10
@@ -90,16 +91,7 @@ def free_port() -> int:
 def start_server(database_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
     log_path = workdir / "helpdesk.log"
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": "1",
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(workdir / "app-data"),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = app_env(port, database_url, str(workdir / "app-data"))
     process = subprocess.Popen(
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )

@@ -55,27 +55,35 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServer:
-    port = free_port()
-    log_path = Path(tempfile.mkstemp(prefix="helpdesk-app-", suffix=".log")[1])
-    env = {
+def app_env(port: int, database_url: str, data_dir: str, workers: int = 1, **extra_env: str) -> dict[str, str]:
+    """The environment `python -m app` runs with in tests and benchmarks: loopback, test mode, offline."""
+    return {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WORKERS": str(workers),
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
-        "DATA_DIR": tempfile.mkdtemp(prefix="helpdesk-app-data-"),
+        "DATA_DIR": data_dir,
+        "HF_HUB_OFFLINE": "1",
+        **extra_env,
+    }
+
+
+def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServer:
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix="helpdesk-app-", suffix=".log")[1])
+    test_env = {
         "EXTRA_PROCEDURE_MODULES": "tests.support.wire_procedures",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "LITELLM_MODE": "PRODUCTION",
-        "HF_HUB_OFFLINE": "1",
         # Short, so the keep-alive test sees pings without waiting the production 15 s.
         "SSE_PING_SECONDS": "0.5",
         # Short, so the half-sent-body test need not wait the production 30 s.
         "BODY_READ_TIMEOUT_SECONDS": "3",
         **extra_env,
     }
+    env = app_env(port, database_url, tempfile.mkdtemp(prefix="helpdesk-app-data-"), workers, **test_env)
     process = subprocess.Popen(
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )
