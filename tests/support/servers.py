@@ -88,15 +88,22 @@ def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServ
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
-    deadline = time.monotonic() + 60
+    wait_ready(process, server.url, log_path, seconds=60)
+    return server
+
+
+def wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path, seconds: float) -> None:
+    """Return once the app at `url` answers /readyz; stop it and raise, with its log, if it exits
+    or is not ready within `seconds`."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{server.log()}")
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                return server
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the app did not become ready:\n{server.log()}")
+    stop_process(process)
+    raise RuntimeError(f"the app did not become ready:\n{log_path.read_text(errors='replace')}")
