@@ -175,31 +175,17 @@ def _customer_from_row(row: asyncpg.Record) -> Customer | None:
     )
 
 
-def _ticket_values(row: asyncpg.Record) -> dict[str, Any]:
+def _decoded_ticket_fields(row: asyncpg.Record) -> dict[str, Any]:
+    """The Ticket fields that are more than their column; `struct_from_row` reads the rest."""
     return dict(
-        id=row["id"],
-        number=row["number"],
-        subject=row["subject"],
         description=msgspec.json.decode(row["description"]),
-        description_text=row["description_text"],
-        status=row["status"],
-        priority=row["priority"],
-        tags=list(row["tags"]),
-        assignee_id=row["assignee_id"],
         customer=_customer_from_row(row),
-        ai_summary=row["ai_summary"],
-        ai_resolved=row["ai_resolved"],
-        escalation_reason=row["escalation_reason"],
-        sla_due_at=row["sla_due_at"],
-        unread_count=row["unread_count"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
         ai_triage=read_triage_record(row["ai_triage"]),
     )
 
 
 def ticket_from_row(row: asyncpg.Record) -> Ticket:
-    return Ticket(**_ticket_values(row))
+    return struct_from_row(row, Ticket, **_decoded_ticket_fields(row))
 
 
 def message_from_row(row: asyncpg.Record) -> Message:
@@ -255,9 +241,8 @@ async def get_ticket(ctx: Context, input: TicketIdInput) -> TicketWithMessages:
         if row is None:
             raise not_found("Ticket")
         message_rows = await messages.list_messages(connection, caller.org_id, input.id)
-    return TicketWithMessages(
-        **_ticket_values(row), messages=[message_from_row(message) for message in message_rows]
-    )
+    thread = [message_from_row(message) for message in message_rows]
+    return struct_from_row(row, TicketWithMessages, **_decoded_ticket_fields(row), messages=thread)
 
 
 @procedure("tickets.create", "mutation", role="agent", scope="ticket:write")
