@@ -26,6 +26,7 @@ from app.helpdesk.validation import (
     normalized_tags,
     optional_text,
     required_text,
+    sent_fields,
 )
 from app.registry import procedure
 from app.rows import struct_from_row
@@ -300,26 +301,23 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
 async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     caller = ctx.require_caller()
     ensure_input_storable(input)
-    changes: dict[str, Any] = {}
-    if input.subject is not msgspec.UNSET:
-        changes["subject"] = required_text(input.subject, "subject")
-    if input.description is not msgspec.UNSET:
-        changes["description"] = msgspec.json.encode(input.description).decode()
-        changes["description_text"] = checked_description_text(input.description)
-    if input.status is not msgspec.UNSET:
-        changes["status"] = input.status
-    if input.priority is not msgspec.UNSET:
-        changes["priority"] = input.priority
-    if input.tags is not msgspec.UNSET:
-        changes["tags"] = normalized_tags(input.tags)
-    if input.assignee_id is not msgspec.UNSET:
-        changes["assignee_id"] = input.assignee_id
-    if input.ai_resolved is not msgspec.UNSET:
-        changes["ai_resolved"] = input.ai_resolved
-    if input.escalation_reason is not msgspec.UNSET:
-        changes["escalation_reason"] = optional_text(input.escalation_reason)
-    if input.sla_due_at is not msgspec.UNSET:
-        changes["sla_due_at"] = _as_utc(input.sla_due_at)
+    changes = sent_fields(
+        input, "subject", "description", "status", "priority", "tags", "assignee_id", "ai_resolved",
+        "escalation_reason", "sla_due_at",
+    )  # fmt: skip
+    # In this order, so the first field at fault is the one reported.
+    if "subject" in changes:
+        changes["subject"] = required_text(changes["subject"], "subject")
+    if "description" in changes:
+        description = changes["description"]
+        changes["description"] = msgspec.json.encode(description).decode()
+        changes["description_text"] = checked_description_text(description)
+    if "tags" in changes:
+        changes["tags"] = normalized_tags(changes["tags"])
+    if "escalation_reason" in changes:
+        changes["escalation_reason"] = optional_text(changes["escalation_reason"])
+    if "sla_due_at" in changes:
+        changes["sla_due_at"] = _as_utc(changes["sla_due_at"])
     async with ctx.pool.acquire() as connection, connection.transaction():
         if changes.get("assignee_id") is not None:
             role = await tickets.assignable_role(connection, caller.org_id, changes["assignee_id"])
