@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.database import apply_schema, start_embedded_postgres  # noqa: E402
 from scripts.bench.big_org import ensure_big_org  # noqa: E402
+from scripts.bench.stats import percentile  # noqa: E402
 from tests.support.servers import app_env, free_port, wait_ready  # noqa: E402
 
 CLASSES = {"rare": (20, 100), "mid": (500, 2_000), "common": (0.20, None)}
@@ -48,11 +49,6 @@ TARGET_P50_MS, TARGET_P95_MS = 10.0, 25.0
 
 def say(message: str) -> None:
     print(message, flush=True)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
 async def pick_terms(database_url: str, org_id: object, tickets: int) -> dict[str, list[tuple[str, int]]]:
