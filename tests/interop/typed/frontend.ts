@@ -51,7 +51,7 @@ export async function everyProcedure(ticketId: string, articleId: string, userId
   const now: Date = status.time;
   const database: 'ok' | 'unavailable' = status.database;
   const beats = client.system.heartbeat.subscribe(
-    { count: 3, intervalMs: 500 },
+    { count: 3, intervalMs: 1000 },
     { onData: (beat) => console.log(beat.n, beat.at.toISOString()) },
   );
   beats.unsubscribe();

@@ -154,15 +154,19 @@ async function main(): Promise<void> {
   await record('badRequest', 'tickets.create', () => single.tickets.create.mutate(wrong));
 
   const beats: Tagged[] = [];
+  let streamError: string | null = null;
   await new Promise<void>((resolve) => {
     const subscription = live.system.heartbeat.subscribe(
-      { count: 2, intervalMs: 10 },
+      { count: 2, intervalMs: 1000 },
       {
         onData: (beat) => {
           beats.push(tag(beat));
           check('heartbeat.at is a Date', beat.at instanceof Date);
         },
-        onError: () => resolve(),
+        onError: (error) => {
+          streamError = `${error.data?.code ?? ''} ${error.message}`;
+          resolve();
+        },
         onComplete: () => resolve(),
       },
     );
@@ -171,7 +175,9 @@ async function main(): Promise<void> {
       resolve();
     }, 10_000);
   });
-  calls['heartbeat'] = { path: 'system.heartbeat', ok: beats.length === 2, value: beats };
+  calls['heartbeat'] = streamError
+    ? { path: 'system.heartbeat', ok: false, error: { code: null, httpStatus: null, message: streamError } }
+    : { path: 'system.heartbeat', ok: beats.length === 2, value: beats };
 
   await record('delete', 'tickets.delete', () => single.tickets.delete.mutate({ id: created.id }));
 }
