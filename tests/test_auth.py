@@ -176,9 +176,11 @@ async def test_missing_cookie_is_unauthorized(live_server):
 async def test_tampered_cookie_is_unauthorized_and_cleared(db, live_server):
     org, user, client = await member_client(db, live_server)
     value = session_value(client)
-    flipped = value[:-1] + ("A" if value[-1] != "A" else "B")
-    other_org_id = uuid4()
     payload, signature = value.rsplit(".", 1)
+    # Flip the signature's first character: all six of its bits count, whereas the last one of a
+    # base64 signature may carry only padding bits, and changing those changes nothing.
+    flipped = f"{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    other_org_id = uuid4()
     session_part = payload.split(".", 1)[1]
     forged_org = f"{other_org_id}.{session_part}.{signature}"  # the signature covers the org id
     for bad in (flipped, forged_org, "garbage", sign_session("another-secret-key", org.id, uuid4())):
