@@ -157,7 +157,7 @@ UNDEFINED_ENVELOPE: dict[str, Any] = {"json": None, "meta": {"values": ["undefin
 # ---- decode -------------------------------------------------------------------------------
 
 
-def _split_path(path: str, legacy: bool) -> list[str]:
+def split_path(path: str, legacy: bool = False) -> list[str]:
     """Split a superjson path on unescaped dots (v1 escaping: `\\.` and `\\\\`)."""
     if legacy:
         return path.replace("\\.", "\0").split(".") if path else []
@@ -233,8 +233,8 @@ def _apply_nested(value: list[Any], annotation: list[Any]) -> list[Any]:
 
 def _apply_tree(value: Any, values: dict[str, Any], legacy: bool, keep_undefined: bool = False) -> Any:
     # Longest paths first, so a container annotation (set/map) sees its children already converted.
-    for path in sorted(values, key=lambda p: -len(_split_path(p, legacy))):
-        value = _set_at(value, _split_path(path, legacy), values[path], keep_undefined)
+    for path in sorted(values, key=lambda p: -len(split_path(p, legacy))):
+        value = _set_at(value, split_path(path, legacy), values[path], keep_undefined)
     return value
 
 

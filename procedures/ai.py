@@ -36,7 +36,7 @@ from app.context import Context
 from app.errors import TRPCError
 from app.helpdesk.tiptap import Description
 from app.registry import Feature, procedure
-from app.usage.report import GroupBy, TokenUsageReport, parse_usage_bound, token_usage_report
+from app.usage.report import GroupBy, TokenUsageReport, parse_usage_period, token_usage_report
 
 # ---- input types --------------------------------------------------------------------------------
 # Every text an AI procedure takes has a limit the API states: a subject as on tickets, a
@@ -361,8 +361,7 @@ async def find_similar_tickets(ctx: Context, input: FindSimilarInput) -> Similar
 @procedure("ai.getTokenUsage", "query", scope="ticket:read")
 async def get_token_usage(ctx: Context, input: TokenUsageInput) -> TokenUsageReport:
     caller = ctx.require_caller()
-    start = parse_usage_bound(input.startDate, field="startDate", end=False)
-    end = parse_usage_bound(input.endDate, field="endDate", end=True)
+    start, end = parse_usage_period(input.startDate, input.endDate)
     return await token_usage_report(ctx.pool, caller.org_id, start, end, input.groupBy)
 
 

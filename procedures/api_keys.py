@@ -14,6 +14,7 @@ from app.auth.cache import caller_cache
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
+from app.rows import struct_from_row
 from procedures.common import Success
 
 KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -50,15 +51,7 @@ class CreatedKey(msgspec.Struct, frozen=True):
 
 
 def _key_from_row(row: asyncpg.Record) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        name=row["name"],
-        prefix=row["prefix"],
-        scopes=list(row["scopes"]),
-        createdAt=row["created_at"],
-        lastUsedAt=row["last_used_at"],
-        revokedAt=row["revoked_at"],
-    )
+    return struct_from_row(row, ApiKey)
 
 
 @procedure("apiKeys.create", "mutation", role="admin", scope="admin")

@@ -8,7 +8,7 @@ set (app.auth.api_keys.KEY_SCOPES).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
@@ -17,8 +17,9 @@ import msgspec
 from app.context import Context
 from app.errors import not_found
 from app.helpdesk import articles
-from app.helpdesk.validation import ensure_input_storable, normalized_tags, required_text
+from app.helpdesk.validation import ensure_input_storable, normalized_tags, required_text, sent_fields
 from app.registry import procedure
+from app.rows import struct_from_row
 from procedures.common import Success
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -68,15 +69,7 @@ class UpdateArticleInput(msgspec.Struct, frozen=True):
 
 
 def article_from_row(row: asyncpg.Record) -> Article:
-    return Article(
-        id=row["id"],
-        title=row["title"],
-        content=row["content"],
-        published=row["published"],
-        tags=list(row["tags"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return struct_from_row(row, Article)
 
 
 @procedure("articles.list", "query", scope="ticket:read")
@@ -123,15 +116,11 @@ async def create_article(ctx: Context, input: CreateArticleInput) -> Article:
 async def update_article(ctx: Context, input: UpdateArticleInput) -> Article:
     caller = ctx.require_caller()
     ensure_input_storable(input)
-    changes: dict[str, Any] = {}
-    if input.title is not msgspec.UNSET:
-        changes["title"] = required_text(input.title, "title")
-    if input.content is not msgspec.UNSET:
-        changes["content"] = input.content
-    if input.published is not msgspec.UNSET:
-        changes["published"] = input.published
-    if input.tags is not msgspec.UNSET:
-        changes["tags"] = normalized_tags(input.tags)
+    changes = sent_fields(input, "title", "content", "published", "tags")
+    if "title" in changes:
+        changes["title"] = required_text(changes["title"], "title")
+    if "tags" in changes:
+        changes["tags"] = normalized_tags(changes["tags"])
     async with ctx.pool.acquire() as connection:
         row = await articles.update_article(connection, caller.org_id, input.id, changes)
     if row is None:

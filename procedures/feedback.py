@@ -15,7 +15,7 @@ from app.assist.feedback import FeedbackGroupBy, FeedbackStats, StoredFeedback, 
 from app.context import Context
 from app.errors import TRPCError, not_found
 from app.registry import procedure
-from app.usage.report import parse_usage_bound
+from app.usage.report import parse_usage_period
 
 
 class FeedbackInput(msgspec.Struct, frozen=True):
@@ -60,6 +60,5 @@ async def give_feedback(ctx: Context, input: FeedbackInput) -> StoredFeedback:
 async def get_feedback_stats(ctx: Context, input: FeedbackStatsInput) -> FeedbackStats:
     """Acceptance, edit and rejection rates of the AI's suggestions, with their counts."""
     caller = ctx.require_caller()
-    start = parse_usage_bound(input.startDate, field="startDate", end=False)
-    end = parse_usage_bound(input.endDate, field="endDate", end=True)
+    start, end = parse_usage_period(input.startDate, input.endDate)
     return await feedback_stats(ctx.pool, caller.org_id, start, end, input.groupBy)

@@ -14,6 +14,7 @@ from app.assist.models import allowed_models, require_allowed_choices
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
+from app.rows import struct_from_row
 
 # The operations whose system prompt an organization may replace (app.ai.interface.OPERATIONS
 # minus `embed`, which has no prompt).
@@ -104,17 +105,8 @@ def read_ai_settings(stored: str | bytes) -> AiSettings:
 
 
 def _organization_from_row(row: asyncpg.Record, models: tuple[str, ...]) -> Organization:
-    return Organization(
-        id=row["id"],
-        name=row["name"],
-        slug=row["slug"],
-        plan=row["plan"],
-        aiOperationsLimit=row["ai_operations_limit"],
-        billingAnchor=row["billing_anchor"],
-        aiSettings=read_ai_settings(row["ai_settings"]),
-        createdAt=row["created_at"],
-        updatedAt=row["updated_at"],
-        allowedModels=list(models),
+    return struct_from_row(
+        row, Organization, aiSettings=read_ai_settings(row["ai_settings"]), allowedModels=list(models)
     )
 
 

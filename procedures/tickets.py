@@ -26,8 +26,10 @@ from app.helpdesk.validation import (
     normalized_tags,
     optional_text,
     required_text,
+    sent_fields,
 )
 from app.registry import procedure
+from app.rows import struct_from_row
 from app.helpdesk.tiptap import Description
 from app.helpdesk.tiptap import description_text as checked_description_text
 from procedures.common import Success
@@ -174,42 +176,21 @@ def _customer_from_row(row: asyncpg.Record) -> Customer | None:
     )
 
 
-def _ticket_values(row: asyncpg.Record) -> dict[str, Any]:
+def _decoded_ticket_fields(row: asyncpg.Record) -> dict[str, Any]:
+    """The Ticket fields that are more than their column; `struct_from_row` reads the rest."""
     return dict(
-        id=row["id"],
-        number=row["number"],
-        subject=row["subject"],
         description=msgspec.json.decode(row["description"]),
-        description_text=row["description_text"],
-        status=row["status"],
-        priority=row["priority"],
-        tags=list(row["tags"]),
-        assignee_id=row["assignee_id"],
         customer=_customer_from_row(row),
-        ai_summary=row["ai_summary"],
-        ai_resolved=row["ai_resolved"],
-        escalation_reason=row["escalation_reason"],
-        sla_due_at=row["sla_due_at"],
-        unread_count=row["unread_count"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
         ai_triage=read_triage_record(row["ai_triage"]),
     )
 
 
 def ticket_from_row(row: asyncpg.Record) -> Ticket:
-    return Ticket(**_ticket_values(row))
+    return struct_from_row(row, Ticket, **_decoded_ticket_fields(row))
 
 
 def message_from_row(row: asyncpg.Record) -> Message:
-    return Message(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        author=row["author"],
-        author_user_id=row["author_user_id"],
-        content=row["content"],
-        created_at=row["created_at"],
-    )
+    return struct_from_row(row, Message)
 
 
 # ---- input helpers ---------------------------------------------------------------------------
@@ -261,9 +242,8 @@ async def get_ticket(ctx: Context, input: TicketIdInput) -> TicketWithMessages:
         if row is None:
             raise not_found("Ticket")
         message_rows = await messages.list_messages(connection, caller.org_id, input.id)
-    return TicketWithMessages(
-        **_ticket_values(row), messages=[message_from_row(message) for message in message_rows]
-    )
+    thread = [message_from_row(message) for message in message_rows]
+    return struct_from_row(row, TicketWithMessages, **_decoded_ticket_fields(row), messages=thread)
 
 
 @procedure("tickets.create", "mutation", role="agent", scope="ticket:write")
@@ -321,26 +301,23 @@ async def create_ticket(ctx: Context, input: CreateTicketInput) -> Ticket:
 async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
     caller = ctx.require_caller()
     ensure_input_storable(input)
-    changes: dict[str, Any] = {}
-    if input.subject is not msgspec.UNSET:
-        changes["subject"] = required_text(input.subject, "subject")
-    if input.description is not msgspec.UNSET:
-        changes["description"] = msgspec.json.encode(input.description).decode()
-        changes["description_text"] = checked_description_text(input.description)
-    if input.status is not msgspec.UNSET:
-        changes["status"] = input.status
-    if input.priority is not msgspec.UNSET:
-        changes["priority"] = input.priority
-    if input.tags is not msgspec.UNSET:
-        changes["tags"] = normalized_tags(input.tags)
-    if input.assignee_id is not msgspec.UNSET:
-        changes["assignee_id"] = input.assignee_id
-    if input.ai_resolved is not msgspec.UNSET:
-        changes["ai_resolved"] = input.ai_resolved
-    if input.escalation_reason is not msgspec.UNSET:
-        changes["escalation_reason"] = optional_text(input.escalation_reason)
-    if input.sla_due_at is not msgspec.UNSET:
-        changes["sla_due_at"] = _as_utc(input.sla_due_at)
+    changes = sent_fields(
+        input, "subject", "description", "status", "priority", "tags", "assignee_id", "ai_resolved",
+        "escalation_reason", "sla_due_at",
+    )  # fmt: skip
+    # In this order, so the first field at fault is the one reported.
+    if "subject" in changes:
+        changes["subject"] = required_text(changes["subject"], "subject")
+    if "description" in changes:
+        description = changes["description"]
+        changes["description"] = msgspec.json.encode(description).decode()
+        changes["description_text"] = checked_description_text(description)
+    if "tags" in changes:
+        changes["tags"] = normalized_tags(changes["tags"])
+    if "escalation_reason" in changes:
+        changes["escalation_reason"] = optional_text(changes["escalation_reason"])
+    if "sla_due_at" in changes:
+        changes["sla_due_at"] = _as_utc(changes["sla_due_at"])
     async with ctx.pool.acquire() as connection, connection.transaction():
         if changes.get("assignee_id") is not None:
             role = await tickets.assignable_role(connection, caller.org_id, changes["assignee_id"])

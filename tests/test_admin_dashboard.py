@@ -19,16 +19,14 @@ import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
-import asyncpg
 import httpx
 import playwright.sync_api as playwright_api
 import pytest
 
-from app.database import apply_schema
 from app.demo.seed import seed_if_empty
+from tests.support.databases import fresh_database
 from tests.support.servers import ROOT, LiveServer, start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,27 +55,14 @@ def _chromium_installed() -> None:
 # ---- the server and the browser ------------------------------------------------------------------
 
 
-async def _fresh_database(database_url: str) -> str:
-    """A database of its own on the suite's PostgreSQL: the demo logins are fixed e-mail
-    addresses, unique across organizations, so they cannot share the suite's database."""
-    name = f"admin_ui_{uuid4().hex[:10]}"
-    connection = await asyncpg.connect(database_url)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    url = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    await apply_schema(url)
-    return url
-
-
 @pytest.fixture(scope="module")
 def demo_server(database_url: str) -> Iterator[LiveServer]:
     # In threads of their own: pytest-asyncio may have the session's event loop running here.
     # The demo seed (the code `make run` uses) runs while the server starts; the tests begin when
-    # both are done.
+    # both are done. A database of its own: the demo logins are fixed e-mail addresses, unique
+    # across organizations, so they cannot share the suite's database.
     with ThreadPoolExecutor(1) as thread:
-        url = thread.submit(asyncio.run, _fresh_database(database_url)).result()
+        url = thread.submit(asyncio.run, fresh_database(database_url, "admin_ui")).result()
         seeded = thread.submit(asyncio.run, seed_if_empty(url, PASSWORD))
         server = start_app(url)
         assert seeded.result(), "the demo organizations were not seeded"

@@ -56,6 +56,10 @@ def new_ticket(client: TRPCClient, subject: str, description: Any, **fields: Any
     return client.mutation("tickets.create", {"subject": subject, "description": description, **fields})
 
 
+def new_article(client: TRPCClient, title: str, content: str, *, published: bool) -> dict[str, Any]:
+    return client.mutation("articles.create", {"title": title, "content": content, "published": published})
+
+
 def forbidden(call: Any) -> TRPCClientError:
     with pytest.raises(TRPCClientError) as caught:
         call()
@@ -289,14 +293,8 @@ async def test_reply_suggestions_have_two_tones_and_use_the_best_published_artic
     db: asyncpg.Pool, business: tuple[Org, User, TRPCClient]
 ) -> None:
     org, _, client = business
-    client.mutation(
-        "articles.create",
-        {"title": "Resetting your password", "content": "Open the login page, choose Forgot password and follow the e-mailed link. Links expire after one hour.", "published": True},
-    )
-    client.mutation(
-        "articles.create",
-        {"title": "Internal: password reset escalations", "content": "Draft notes on password reset links and login problems.", "published": False},
-    )
+    new_article(client, "Resetting your password", "Open the login page, choose Forgot password and follow the e-mailed link. Links expire after one hour.", published=True)
+    new_article(client, "Internal: password reset escalations", "Draft notes on password reset links and login problems.", published=False)
     ticket = new_ticket(client, "Password reset link does not work", "I asked to reset my password but the link in the e-mail says it expired.")
     answer = client.mutation("ai.generateReplySuggestions", {"ticketId": ticket["id"]})
     suggestions = answer["suggestions"]
@@ -371,18 +369,9 @@ async def test_suggest_articles_published_only_and_empty_when_nothing_fits(
     db: asyncpg.Pool, business: tuple[Org, User, TRPCClient]
 ) -> None:
     org, _, client = business
-    password = client.mutation(
-        "articles.create",
-        {"title": "Troubleshooting password reset", "content": "If the reset link expired, request a new one. Clear cookies if the login page loops.", "published": True},
-    )
-    client.mutation(
-        "articles.create",
-        {"title": "Password reset (draft)", "content": "Unpublished notes about password reset links expiring.", "published": False},
-    )
-    client.mutation(
-        "articles.create",
-        {"title": "Office holiday hours", "content": "Our office is closed on public holidays in December.", "published": True},
-    )
+    password = new_article(client, "Troubleshooting password reset", "If the reset link expired, request a new one. Clear cookies if the login page loops.", published=True)
+    new_article(client, "Password reset (draft)", "Unpublished notes about password reset links expiring.", published=False)
+    new_article(client, "Office holiday hours", "Our office is closed on public holidays in December.", published=True)
     ticket = new_ticket(client, "Password reset link expired", "The reset link says it expired when I click it.")
     answer = client.mutation("ai.suggestArticles", {"ticketId": ticket["id"]})
     suggestions = answer["suggestions"]

@@ -22,7 +22,7 @@ from app.config import ConfigError, load_settings
 from app.context import Caller
 from app.usage.metering import current_period
 from app.demo.seed import DEMO_ORGANIZATIONS, seed_if_empty
-from tests.support.factories import create_org, create_user, login, member_client
+from tests.support.factories import Org, User, create_org, create_user, login, member_client
 from tests.support.servers import ROOT, LiveServer, start_app
 from tests.support.trpc import TRPCClient, error_of
 
@@ -56,6 +56,13 @@ def strict_server(database_url: str) -> Iterator[LiveServer]:
 async def forget_address_failures(db: asyncpg.Pool) -> None:
     # Every test client is 127.0.0.1; start each throttling test from a clean count.
     await db.execute("DELETE FROM login_failures WHERE key LIKE 'address:%'")
+
+
+async def member_with_a_clean_address(db: asyncpg.Pool) -> tuple[Org, User]:
+    """A new member of a new organization, for a throttling test that starts from no failures."""
+    await forget_address_failures(db)
+    org = await create_org(db)
+    return org, await create_user(db, org.id)
 
 
 # ---- login -----------------------------------------------------------------------------------
@@ -169,9 +176,11 @@ async def test_missing_cookie_is_unauthorized(live_server):
 async def test_tampered_cookie_is_unauthorized_and_cleared(db, live_server):
     org, user, client = await member_client(db, live_server)
     value = session_value(client)
-    flipped = value[:-1] + ("A" if value[-1] != "A" else "B")
-    other_org_id = uuid4()
     payload, signature = value.rsplit(".", 1)
+    # Flip the signature's first character: all six of its bits count, whereas the last one of a
+    # base64 signature may carry only padding bits, and changing those changes nothing.
+    flipped = f"{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    other_org_id = uuid4()
     session_part = payload.split(".", 1)[1]
     forged_org = f"{other_org_id}.{session_part}.{signature}"  # the signature covers the org id
     for bad in (flipped, forged_org, "garbage", sign_session("another-secret-key", org.id, uuid4())):
@@ -410,9 +419,7 @@ async def test_an_api_key_cannot_change_a_password(db, live_server):
 
 
 async def test_repeated_failures_for_one_email_are_throttled(db, strict_server):
-    await forget_address_failures(db)
-    org = await create_org(db)
-    user = await create_user(db, org.id)
+    org, user = await member_with_a_clean_address(db)
     client = TRPCClient(strict_server.url)
     for _ in range(3):  # LOGIN_MAX_FAILURES=3
         wrong = error_of(client.mutation, "auth.login", {"email": user.email, "password": "wrong-password"})
@@ -437,9 +444,7 @@ async def test_repeated_failures_for_one_email_are_throttled(db, strict_server):
 
 
 async def test_a_successful_login_forgives_earlier_failures(db, strict_server):
-    await forget_address_failures(db)
-    org = await create_org(db)
-    user = await create_user(db, org.id)
+    org, user = await member_with_a_clean_address(db)
     client = TRPCClient(strict_server.url)
     for _ in range(2):
         error_of(client.mutation, "auth.login", {"email": user.email, "password": "wrong-password"})
@@ -451,9 +456,7 @@ async def test_a_successful_login_forgives_earlier_failures(db, strict_server):
 
 
 async def test_repeated_failures_from_one_address_are_throttled(db, strict_server):
-    await forget_address_failures(db)
-    org = await create_org(db)
-    user = await create_user(db, org.id)
+    org, user = await member_with_a_clean_address(db)
     client = TRPCClient(strict_server.url)
     for index in range(6):  # LOGIN_MAX_FAILURES_PER_ADDRESS=6, spread over several e-mails
         email = f"guess-{index // 2}-{uuid4().hex}@example.test"
@@ -466,9 +469,7 @@ async def test_repeated_failures_from_one_address_are_throttled(db, strict_serve
 
 
 async def test_concurrent_guesses_cannot_exceed_the_limit(db, strict_server):
-    await forget_address_failures(db)
-    org = await create_org(db)
-    user = await create_user(db, org.id)
+    org, user = await member_with_a_clean_address(db)
 
     def guess() -> str:
         client = TRPCClient(strict_server.url)

@@ -22,7 +22,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.support.servers import ROOT, free_port
+from tests.support.servers import ROOT, free_port, wait_ready
 
 START_SECONDS = 180  # first start: initdb, the schema, the local engine's warm-up
 
@@ -45,17 +45,7 @@ class App:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the app exited with {self.process.returncode}:\n{self.log()}"
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.process.kill()
-        raise AssertionError(f"the app did not become ready:\n{self.log()}")
+        wait_ready(self.process, self.url, self.log_path, seconds=START_SECONDS)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

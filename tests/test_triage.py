@@ -13,7 +13,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -23,7 +23,8 @@ from app.ai.local.engine import LocalEngine
 from app.assist import triage
 from app.config import load_settings
 from app.context import Services
-from app.database import apply_schema, create_pool
+from app.database import create_pool
+from tests.support.databases import fresh_database
 from tests.support.factories import create_org, create_user, login, member_client
 from tests.support.servers import LiveServer
 from tests.support.trpc import TRPCClient
@@ -226,15 +227,7 @@ async def test_a_job_queued_before_a_restart_is_triaged_by_the_next_server(
 
 @pytest.fixture(scope="module")
 async def quiet_db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    name = f"triage_{uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    base, _, query = database_url.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-    await apply_schema(url)
+    url = await fresh_database(database_url, "triage")
     pool = await create_pool(url, 4)
     yield pool
     await pool.close()

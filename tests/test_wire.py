@@ -18,6 +18,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from app.superjson import split_path
+
 NO_INPUT = {"json": None, "meta": {"values": ["undefined"], "v": 1}}
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 # Section 6/7: exceeding maxBatchSize is a request-level 400 BAD_REQUEST (Node: "Batch call
@@ -95,24 +97,6 @@ NOT_FOUND_SHAPE = {
 # ---- superjson decoding of what the server sends (Date and undefined are all it emits) ------
 
 
-def _split_path(path: str) -> list[str]:
-    parts, current, index = [], [], 0
-    while index < len(path):
-        char = path[index]
-        if char == "\\" and index + 1 < len(path) and path[index + 1] in ".\\":
-            current.append(path[index + 1])
-            index += 2
-            continue
-        if char == ".":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        index += 1
-    parts.append("".join(current))
-    return parts
-
-
 def _annotated(value: Any, annotation: list[Any]) -> Any:
     if annotation == ["Date"]:
         assert isinstance(value, str) and ISO_MS.match(value), value
@@ -138,7 +122,7 @@ def sj(envelope: Any) -> Any:
     if isinstance(values, list):
         return _annotated(value, values)
     for path, annotation in values.items():
-        keys = _split_path(path)
+        keys = split_path(path)
         parent = value
         for key in keys[:-1]:
             parent = parent[int(key)] if isinstance(parent, list) else parent[key]

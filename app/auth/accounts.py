@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 
 from app.roles import Role
+from app.rows import struct_from_row
 
 # Deliberately loose: one "@", something on each side, a dot in the domain. Deliverability is
 # proven by mail, not by a regular expression.
@@ -46,15 +47,7 @@ MEMBER_COLUMNS = "u.id, u.email, u.name, u.role, u.expertise, u.active, u.create
 
 
 def member_from_row(row: asyncpg.Record) -> Member:
-    return Member(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        role=row["role"],
-        expertise=list(row["expertise"]),
-        active=row["active"],
-        createdAt=row["created_at"],
-    )
+    return struct_from_row(row, Member)
 
 
 def normalize_email(email: str) -> str:

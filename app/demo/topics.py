@@ -8,14 +8,22 @@ benchmarks' bulk loader into 100,000 tickets with the same vocabulary.
 
 from __future__ import annotations
 
-from app.demo.text import Topic
-from app.demo.topics_accounts import BILLING, CANCELLATION, DATA_EXPORT, LOGIN, REFUNDS, TWO_FACTOR
-from app.demo.topics_product import API, BUG, FEATURE_REQUEST, MOBILE, OUTAGE, SHIPPING
+from pathlib import Path
 
-# In this order: the corpus draws topics from it, and a fixed seed must keep writing the same tickets.
-TOPICS: tuple[Topic, ...] = (
-    BILLING, REFUNDS, LOGIN, TWO_FACTOR, API, MOBILE, SHIPPING, OUTAGE, DATA_EXPORT, CANCELLATION, FEATURE_REQUEST, BUG,
-)  # fmt: skip
+import msgspec
+
+from app.demo.text import Topic
+
+
+def _load_topics() -> tuple[Topic, ...]:
+    """Read the topics shipped beside this module (topics.json): money and access (billing,
+    refunds, signing in, two-factor codes, cancelling, exporting data), then the product itself
+    (the API, the mobile app, shipping, outages, feature requests, bugs)."""
+    return msgspec.json.decode((Path(__file__).parent / "topics.json").read_bytes(), type=tuple[Topic, ...])
+
+
+# In the file's order: the corpus draws topics from it, and a fixed seed must keep writing the same tickets.
+TOPICS: tuple[Topic, ...] = _load_topics()
 TOPIC_BY_KEY: dict[str, Topic] = {topic.key: topic for topic in TOPICS}
 
 # Conversation lines for tickets in other languages: a follow-up, an agent's reply, a resolution.

@@ -65,6 +65,11 @@ def ensure_input_storable(input: msgspec.Struct) -> None:
         ensure_storable(value, name)
 
 
+def sent_fields(input: msgspec.Struct, *names: str) -> dict[str, Any]:
+    """The named fields the caller sent, by field name; fields left out (UNSET) are not there."""
+    return {name: getattr(input, name) for name in names if getattr(input, name) is not msgspec.UNSET}
+
+
 def required_text(value: str, path: str) -> str:
     """The text without surrounding whitespace; BAD_REQUEST when nothing is left."""
     stripped = value.strip()

@@ -265,6 +265,14 @@ def parse_usage_bound(value: object, *, field: str, end: bool) -> datetime | Non
     return midnight + timedelta(days=1) if end else midnight
 
 
+def parse_usage_period(start_date: object, end_date: object) -> tuple[datetime | None, datetime | None]:
+    """The half-open range a procedure's `startDate` and `endDate` name (see `parse_usage_bound`)."""
+    return (
+        parse_usage_bound(start_date, field="startDate", end=False),
+        parse_usage_bound(end_date, field="endDate", end=True),
+    )
+
+
 # ---- the quota summary --------------------------------------------------------------------------
 
 _SUMMARY_SQL = """

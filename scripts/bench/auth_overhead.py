@@ -207,6 +207,7 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: float, connect
 
 def main() -> int:
     from scripts.bench.wire import Server, ensure_wrk, free_port, pin_prefix, start_postgres, wait_healthy
+    from tests.support.servers import app_env
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured duration per round (default 10)")
@@ -240,19 +241,10 @@ def main() -> int:
         org_id, user_id, email = asyncio.run(create_member(database_url))
         port = free_port()
         log_path = workdir / "helpdesk.log"
-        env = {
-            **os.environ,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WORKERS": "1",
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "DATA_DIR": str(workdir / "app-data"),
-            "TEST_PROCEDURE_MODULES": BENCH_MODULE,
-            "BENCH_ORG_ID": org_id,
-            "BENCH_USER_ID": user_id,
-            "HF_HUB_OFFLINE": "1",
-        }
+        env = app_env(
+            port, database_url, str(workdir / "app-data"),
+            TEST_PROCEDURE_MODULES=BENCH_MODULE, BENCH_ORG_ID=org_id, BENCH_USER_ID=user_id,
+        )  # fmt: skip
         if args.session_cache_ms is not None:
             env["SESSION_CACHE_MS"] = str(args.session_cache_ms)
         cache_note = f" SESSION_CACHE_MS={env['SESSION_CACHE_MS']}" if "SESSION_CACHE_MS" in env else ""

@@ -26,12 +26,7 @@ from app.ai.local import LocalEngine, warm_up  # noqa: E402
 from app.ai.local.embedding import embed_text  # noqa: E402
 from app.ai.local.evaluation import load_eval_set  # noqa: E402
 from app.ai.local.intent import DEFAULT_TAXONOMY  # noqa: E402
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+from scripts.bench.stats import percentile  # noqa: E402
 
 
 async def measure(call: Callable[[int], Awaitable[Any]], iterations: int) -> list[float]:

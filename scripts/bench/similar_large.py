@@ -37,7 +37,6 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -60,6 +59,7 @@ from app.assist.vector_search import (  # noqa: E402
 )
 from app.database import apply_schema, create_pool, start_embedded_postgres  # noqa: E402
 from tests.support.factories import create_org, create_user, login  # noqa: E402
+from scripts.bench.stats import latency_summary  # noqa: E402
 from tests.support.servers import LiveServer, start_app  # noqa: E402
 from tests.support.synthetic_vectors import VectorSpace, exact_top_k, load_synthetic_tickets  # noqa: E402
 
@@ -72,15 +72,6 @@ BUILD_MEMORY = "6GB"  # maintenance_work_mem for the builds: a 1M-vector graph n
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 0.95), 2), "n": len(samples)}
 
 
 def halfvec_index_name(org_id: UUID) -> str:
@@ -179,7 +170,7 @@ async def measure_database(
                 samples.append(elapsed)
             hits += len({r["ticket_id"] for r in found} & truth[row])
         plan = await connection.fetch("EXPLAIN " + sql, org_id, _vector(rows_vectors[rows[0]]), ids[rows[0]])
-    return {**summary(samples), "recall_at_10": round(hits / (K * len(rows)), 4), "plan": " ".join(r[0].strip() for r in plan[:2])}
+    return {**latency_summary(samples), "recall_at_10": round(hits / (K * len(rows)), 4), "plan": " ".join(r[0].strip() for r in plan[:2])}
 
 
 rows_vectors: np.ndarray
@@ -200,7 +191,7 @@ def measure_http(client, ids: list[UUID], rows: list[int], truth: dict[int, set[
         if index >= warmup:
             samples.append(elapsed)
         hits += len({UUID(match["ticketId"]) for match in answer["similarTickets"]} & truth[row])
-    return {**summary(samples), "recall_at_10": round(hits / (K * len(rows)), 4)}
+    return {**latency_summary(samples), "recall_at_10": round(hits / (K * len(rows)), 4)}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -45,7 +45,6 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -72,6 +71,7 @@ from app.assist.vector_search import (  # noqa: E402
     vector_counts,
 )
 from tests.support.factories import create_org, create_user, login  # noqa: E402
+from scripts.bench.stats import latency_summary  # noqa: E402
 from tests.support.servers import LiveServer, start_app  # noqa: E402
 from tests.support.synthetic_vectors import VectorSpace, exact_top_k, load_synthetic_tickets  # noqa: E402
 from tests.support.trpc import TRPCClient  # noqa: E402
@@ -85,11 +85,6 @@ SECRET_KEY = "bench-" + "x" * 40
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 @dataclass
@@ -325,9 +320,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             embedded.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    def summary(samples: list[float]) -> dict[str, float]:
-        return {"p50_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 0.95), 2), "n": len(samples)}
-
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         # Anything else running on a 2-CPU machine moves these numbers: check both.
@@ -337,15 +329,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "vectors": "synthetic clustered 512-d (tests/support/synthetic_vectors.py)",
         "findSimilarTickets": {
             org.name: {
-                **summary(org.latencies_ms),
+                **latency_summary(org.latencies_ms),
                 "recall_at_10": round(org.hits / max(1, org.expected), 4),
-                "database_only": summary(database_only[org.name]),
+                "database_only": latency_summary(database_only[org.name]),
                 "strategy": plans[org.name][0],
                 "plan": plans[org.name][1],
             }
             for org in (big, small)
         },
-        "analyzeTicket": {"in_process": summary(in_process), "http": summary(http_samples)},
+        "analyzeTicket": {"in_process": latency_summary(in_process), "http": latency_summary(http_samples)},
     }
 
 

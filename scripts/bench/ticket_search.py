@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.database import apply_schema, start_embedded_postgres  # noqa: E402
 from scripts.bench.big_org import ensure_big_org  # noqa: E402
+from scripts.bench.stats import percentile  # noqa: E402
+from tests.support.servers import app_env, free_port, wait_ready  # noqa: E402
 
 CLASSES = {"rare": (20, 100), "mid": (500, 2_000), "common": (0.20, None)}
 TERMS_PER_CLASS = 10
@@ -48,11 +49,6 @@ TARGET_P50_MS, TARGET_P95_MS = 10.0, 25.0
 
 def say(message: str) -> None:
     print(message, flush=True)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
 async def pick_terms(database_url: str, org_id: object, tickets: int) -> dict[str, list[tuple[str, int]]]:
@@ -81,41 +77,16 @@ async def pick_terms(database_url: str, org_id: object, tickets: int) -> dict[st
     return picked
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(database_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
     log_path = workdir / "helpdesk.log"
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": "1",
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(workdir / "app-data"),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = app_env(port, database_url, str(workdir / "app-data"))
     process = subprocess.Popen(
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return process, url, log_path
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"the app did not become ready:\n{log_path.read_text()}")
+    wait_ready(process, url, log_path, seconds=120)
+    return process, url, log_path
 
 
 def list_url(search: str) -> str:

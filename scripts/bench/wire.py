@@ -71,6 +71,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import app_env  # noqa: E402
 BENCH = Path(__file__).resolve().parent
 REFERENCE = BENCH / "reference"
 LUA = BENCH / "wrk_report.lua"
@@ -209,17 +212,9 @@ def start_bare(pin: bool, workdir: Path, workers: int) -> Server:
 
 def start_helpdesk(pin: bool, workdir: Path, database_url: str, workers: int) -> Server:
     port = free_port()
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(workers),
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(workdir / "app-data"),
-        "TEST_PROCEDURE_MODULES": "tests.support.wire_procedures",
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = app_env(
+        port, database_url, str(workdir / "app-data"), workers, TEST_PROCEDURE_MODULES="tests.support.wire_procedures"
+    )
     command = [*pin_prefix(0, pin), sys.executable, "-m", "tests.support.serve"]
     return _launch("helpdesk-ai", f"helpdesk-ai (WORKERS={workers})", command, workdir, env=env, port=port)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process
 
 
 @dataclass
@@ -27,11 +27,7 @@ class Bouncer:
     folder: Path
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -16,6 +16,15 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask the process to exit; kill it if it has not within ten seconds."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -40,50 +49,61 @@ class LiveServer:
     log_path: Path
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
 
-def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServer:
-    port = free_port()
-    log_path = Path(tempfile.mkstemp(prefix="helpdesk-app-", suffix=".log")[1])
-    env = {
+def app_env(port: int, database_url: str, data_dir: str, workers: int = 1, **extra_env: str) -> dict[str, str]:
+    """The environment `python -m app` runs with in tests and benchmarks: loopback, test mode, offline."""
+    return {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WORKERS": str(workers),
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
-        "DATA_DIR": tempfile.mkdtemp(prefix="helpdesk-app-data-"),
+        "DATA_DIR": data_dir,
+        "HF_HUB_OFFLINE": "1",
+        **extra_env,
+    }
+
+
+def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServer:
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix="helpdesk-app-", suffix=".log")[1])
+    test_env = {
         "TEST_PROCEDURE_MODULES": "tests.support.wire_procedures",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "LITELLM_MODE": "PRODUCTION",
-        "HF_HUB_OFFLINE": "1",
         # Short, so the keep-alive test sees pings without waiting the production 15 s.
         "SSE_PING_SECONDS": "0.5",
         # Short, so the half-sent-body test need not wait the production 30 s.
         "BODY_READ_TIMEOUT_SECONDS": "3",
         **extra_env,
     }
+    env = app_env(port, database_url, tempfile.mkdtemp(prefix="helpdesk-app-data-"), workers, **test_env)
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.serve"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
-    deadline = time.monotonic() + 60
+    wait_ready(process, server.url, log_path, seconds=60)
+    return server
+
+
+def wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path, seconds: float) -> None:
+    """Return once the app at `url` answers /readyz; stop it and raise, with its log, if it exits
+    or is not ready within `seconds`."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{server.log()}")
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                return server
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the app did not become ready:\n{server.log()}")
+    stop_process(process)
+    raise RuntimeError(f"the app did not become ready:\n{log_path.read_text(errors='replace')}")

@@ -12,6 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import msgspec
 
@@ -87,33 +88,12 @@ KNOWN_INTENT_EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-CANCEL_CUES = Lexicon(
-    [
-        "cancel*", "unsubscribe", "terminate my", "terminate the", "close my account", "close the account",
-        "close our account", "delete my account", "delete our account", "end my subscription", "stop my subscription",
-        "stop the plan", "stop the subscription", "don't want to renew", "not renew", "won't renew",
-        "dar de baja", "darme de baja", "me doy de baja", "darse de baja", "doy de baja", "anular*", "anulen",
-        "no renovar", "no quiero renovar", "cerrar la cuenta", "cerrar mi cuenta", "rescindir",
-        "resilie*", "resilier", "resiliation", "annul*", "fermer le compte", "fermer mon compte",
-        "supprimer le compte", "supprimer mon compte", "desabonn*", "ne pas renouveler", "mettre fin",
-        "arreter l'abonnement", "arreter la facturation", "je veux arreter",
-        "kundig*", "kundige", "kundigen", "kundigung*", "gekundigt", "storn*", "konto loschen",
-        "loschen sie unser konto", "loschen sie mein konto", "vertrag beenden", "beenden sie den vertrag",
-        "abo beenden", "nicht verlangern",
-        "disdi*", "disdett*", "annull*", "chiudere l'account", "chiudo l'account", "chiudete l'account",
-        "cancellare l'abbonamento", "cancellazione", "recedere", "non rinnovare", "non voglio rinnovar*",
-        "encerrar a conta", "encerrem", "encerrar minha conta", "nao renovar", "descadastr*",
-        "parem as cobrancas",
-        # Leaving without the word "cancel": stopping, ending, not renewing.
-        "stop using", "stopped using", "not be billed again", "not billed again", "end my membership",
-        "ended my membership", "end our contract", "turn off auto-renew*", "disable auto-renew*", "auto-renewal off",
-        "dejar de usar", "desactivar la renovacion", "no se renueve",
-        "ne plus etre preleve", "desactiver le renouvellement", "ne souhaite pas le renouveler",
-        "nicht mehr nutzen", "automatische verlangerung", "mitgliedschaft beenden",
-        "smettere di usare", "rinnovo automatico", "non rinnovarlo",
-        "renovacao automatica", "seja renovada", "nao quero renovar", "parar de usar",
-    ]
+# The cue words of each language live in intent_cues.json beside this module, folded (no accents).
+_CUES: dict[str, list[str]] = msgspec.json.decode(
+    (Path(__file__).parent / "intent_cues.json").read_bytes(), type=dict[str, list[str]]
 )
+# Asking to cancel, then leaving without the word "cancel": stopping, ending, not renewing.
+CANCEL_CUES = Lexicon([*_CUES["cancel"], *_CUES["leaving"]])
 # Removing something the customer holds, phrased with a verb other than "cancel": "deleting account",
 # "how do I get rid of my account", "close the free account", "delete the reservation". A verb, at
 # most three words, then the thing held; each language's verbs and nouns, folded.
@@ -133,78 +113,15 @@ REMOVAL = re.compile(
     rf"(?<!\w)(?:{_REMOVAL_VERBS})(?:\s+{_NOT_BETWEEN}[\w'-]+){{0,3}}?\s+(?:{_HELD_THINGS})(?!\w)"
 )
 # What leaving costs: a question about it is a cancellation question even without "cancel".
-FEE_CUES = Lexicon(
-    [
-        "termination fee*", "termination charge*", "early termination", "exit fee*", "early exit", "cancellation fee*",
-        "cancellation charge*", "cancellation penalt*", "cancelation fee*", "withdrawal penalt*", "withdrawal fee*",
-        "early withdrawal", "penalty for cancel*", "penalty for leaving", "break fee*",
-        "gastos de cancelacion", "penalizacion por cancel*", "cargo por cancel*", "comision de cancel*",
-        "frais de resiliation", "frais d'annulation", "penalite*", "indemnite de resiliation",
-        "kundigungsgebuhr*", "stornogebuhr*", "stornierungsgebuhr*", "vertragsstrafe", "bearbeitungsgebuhr fur die kundigung",
-        "penale di recesso", "penali di recesso", "costi di recesso", "costo di disdetta", "penale",
-        "multa rescisoria", "multa de cancelamento", "taxa de cancelamento", "multa por cancel*",
-    ]
-)
+FEE_CUES = Lexicon(_CUES["fee"])
 # Giving something up because it costs too much ("I can no longer afford order 1135"): leaving in other words.
-CANNOT_AFFORD = Lexicon(["no longer afford", "can't afford it anymore", "cannot afford it anymore", "ya no puedo pagar",
-                         "je ne peux plus payer", "kann mir nicht mehr leisten", "non posso piu permettermi",
-                         "nao posso mais pagar"])
-REFUND_CUES = Lexicon(
-    [
-        "refund*", "money back", "reimburse*", "get it back",
-        "reembols*", "devolucion", "devuelvan*", "devolver el dinero",
-        "rembours*",
-        "ruckerstatt*", "erstatt*", "geld zuruck", "geld komplett zuruck",
-        "rimbors*", "restituit*",
-        "estorn*", "devolvam", "dinheiro de volta",
-    ]
-)
-DISPUTE_CUES = Lexicon(
-    [
-        "chargeback", "dispute*", "disputing", "my bank", "with my bank", "lawyer", "legal action",
-        "credit card company", "keep taking money", "reporting this",
-        "contracargo", "reclamar al banco", "al banco", "abogado", "exijo",
-        "opposition", "litige", "ma banque", "avocat", "j'exige",
-        "lastschrift zuruck", "zuruckgehen", "anwalt", "meine bank", "verlange",
-        "contesto", "con la banca", "avvocato", "pretendo",
-        "contestacao", "no banco", "advogado",
-    ]
-)
-INFO_CUES = Lexicon(
-    [
-        "how do i", "how can i", "how does", "how long", "what happens", "policy", "notice period", "is there",
-        "do i keep", "can i", "if i cancel", "before i cancel", "thinking about", "do you refund", "terms",
-        "como funciona", "que pasa", "si cancelo", "si me doy de baja", "puedo seguir", "politica", "preaviso",
-        "penalizacion", "pensando en", "cuantos dias", "hay penalizacion",
-        "comment", "si je resilie", "si j'annule", "preavis", "conditions", "est-ce que", "quel est",
-        "sont-ils", "avant de",
-        "wie", "was passiert", "wenn ich kundige", "kundigungsfrist", "welche", "kann ich", "bekomme ich",
-        "come funziona", "se disdico", "se chiudo", "preavviso", "posso continuare", "qual e", "per quanto tempo",
-        "penali",
-        "como funciona", "se eu cancelar", "aviso previo", "existe", "continuo com", "qual e", "multa",
-    ]
-)
+CANNOT_AFFORD = Lexicon(_CUES["cannot_afford"])
+REFUND_CUES = Lexicon(_CUES["refund"])
+DISPUTE_CUES = Lexicon(_CUES["dispute"])
+INFO_CUES = Lexicon(_CUES["info"])
 # "Can you cancel it?" is a request phrased as a question, not a question about the policy.
-REQUEST_CUES = Lexicon(
-    [
-        "can you", "could you", "would you", "please",
-        "pueden", "podrian", "puede", "por favor",
-        "pouvez-vous", "pourriez-vous", "merci de",
-        "konnen sie", "konnten sie", "bitte",
-        "potete", "potreste", "puo", "per favore",
-        "podem", "poderiam", "pode", "por favor",
-    ]
-)
-PAUSE_CUES = Lexicon(
-    [
-        "paus*", "on hold", "suspended", "resume", "reactivat*",
-        "en pausa", "reactiv*", "suspendid*",
-        "en pause", "reactiv*", "suspendu",
-        "pausier*", "reaktivier*", "wieder aktiviert",
-        "in pausa", "riattiv*", "sospes*",
-        "pausad*", "pausei", "reativ*", "suspens*",
-    ]
-)
+REQUEST_CUES = Lexicon(_CUES["request"])
+PAUSE_CUES = Lexicon(_CUES["pause"])
 # Weight of the rules against the prototypes when both speak to the default intents. Finding no
 # cancellation wording is weaker evidence than finding some, so the prototypes can still catch a
 # customer who leaves without saying "cancel".
