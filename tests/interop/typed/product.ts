@@ -142,6 +142,26 @@ async function main(): Promise<void> {
   );
   if (article) await record('articleDelete', 'articles.delete', () => single.articles.delete.mutate({ id: article.id }));
 
+  // Auto-triage through the real client: a ticket created with autoTriage on comes back triaged
+  // within 5 seconds, charged exactly one operation.
+  await single.org.update.mutate({ aiSettings: { autoTriage: true } });
+  const usedBefore = (await single.auth.me.query()).usage.used;
+  const triaged = await single.tickets.create.mutate({
+    subject: 'Outage: nobody can log in',
+    description: 'Production is down for every customer since 9:00. Please help urgently!',
+  });
+  check('a new ticket is queued for triage', triaged.aiTriage?.status === 'pending');
+  let triage: RouterOutputs['tickets']['get']['aiTriage'] = triaged.aiTriage;
+  const triageDeadline = Date.now() + 5000;
+  while ((triage === null || triage.status === 'pending') && Date.now() < triageDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    triage = (await single.tickets.get.query({ id: triaged.id })).aiTriage;
+  }
+  check('auto-triage applied within 5 s', triage?.status === 'applied');
+  check('auto-triage records when it ran as a Date', triage?.at instanceof Date);
+  check('auto-triage charged exactly one operation', (await single.auth.me.query()).usage.used - usedBefore === 1);
+  await single.org.update.mutate({ aiSettings: { autoTriage: false } });
+
   // Errors: typed shapes with the declared codes.
   await record('notFound', 'tickets.get', () =>
     single.tickets.get.query({ id: '00000000-0000-4000-8000-000000000000' }),
