@@ -37,7 +37,7 @@ from app.catalog.examples import as_json
 from app.catalog.reference import reference_example
 from app.catalog.summaries import EXAMPLE_INPUTS, EXTRA_ERRORS, SUMMARIES
 from app.registry import PROCEDURE_MODULES, Procedure, load_procedures
-from tests.support.factories import create_api_key, create_org
+from tests.support.factories import create_api_key, create_org, create_user
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT / "tests" / "interop"
@@ -304,11 +304,13 @@ async def test_the_typed_client_agrees_with_the_live_server(db, live_server, scr
     org = await create_org(db, plan="business")
     admin_key = await create_api_key(db, org.id, ("admin",))
     read_key = await create_api_key(db, org.id, ("ticket:read",))
+    # Feedback is a person's: the script signs this agent in and keeps the session cookie.
+    agent = await create_user(db, org.id, role="agent")
     compiled = await asyncio.to_thread(tsc, "-p", str(TYPED), "--noEmit", "false", "--outDir", str(scratch))
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     run = await asyncio.to_thread(
         subprocess.run,
-        [NODE or "node", str(scratch / "product.js"), live_server.url, admin_key, read_key],
+        [NODE or "node", str(scratch / "product.js"), live_server.url, admin_key, read_key, agent.email, agent.password],
         capture_output=True,
         text=True,
         timeout=300,

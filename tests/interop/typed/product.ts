@@ -1,6 +1,6 @@
 // The real @trpc/client, typed with the generated `AppRouter`, against the real server.
 //
-//   node <compiled>/product.js <baseUrl> <admin API key> <read-only API key>
+//   node <compiled>/product.js <baseUrl> <admin API key> <read-only API key> <agent email> <agent password>
 //
 // tests/test_catalog.py type-checks this file with `tsc --strict`, compiles it, runs it against
 // the live server, and checks every answer recorded here against the procedure's declared
@@ -18,9 +18,9 @@ declare const process: {
   stdout: { write(text: string, done: () => void): boolean };
 };
 
-const [base, adminKey, readKey] = process.argv.slice(2);
-if (!base || !adminKey || !readKey) {
-  console.error('usage: node product.js <baseUrl> <admin API key> <read-only API key>');
+const [base, adminKey, readKey, agentEmail, agentPassword] = process.argv.slice(2);
+if (!base || !adminKey || !readKey || !agentEmail || !agentPassword) {
+  console.error('usage: node product.js <baseUrl> <admin API key> <read-only API key> <agent email> <agent password>');
   process.exit(2);
 }
 const url = base.replace(/\/+$/, '') + '/api/trpc';
@@ -161,6 +161,34 @@ async function main(): Promise<void> {
   check('auto-triage records when it ran as a Date', triage?.at instanceof Date);
   check('auto-triage charged exactly one operation', (await single.auth.me.query()).usage.used - usedBefore === 1);
   await single.org.update.mutate({ aiSettings: { autoTriage: false } });
+
+  // Feedback round-trips into the statistics, as a signed-in agent: Node keeps no cookie jar, so
+  // the session cookie that auth.login sets is carried by hand, as a browser would.
+  let sessionCookie = '';
+  const agent = createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url,
+        transformer: superjson,
+        headers: () => (sessionCookie ? { cookie: sessionCookie } : {}),
+        fetch: async (input, init) => {
+          const response = await fetch(input, init as RequestInit | undefined);
+          const setCookie = response.headers.get('set-cookie');
+          if (setCookie) sessionCookie = setCookie.split(';')[0] ?? '';
+          return response;
+        },
+      }),
+    ],
+  });
+  await agent.auth.login.mutate({ email: agentEmail, password: agentPassword });
+  const improved = await agent.ai.improveText.mutate({ text: 'we refund u tomorrow' });
+  const statsBefore = await agent.ai.getFeedbackStats.query({ groupBy: 'operation' });
+  const verdict = await agent.ai.feedback.mutate({ suggestionId: improved.suggestionId, verdict: 'accepted' });
+  check('feedback names its operation', verdict.operation === 'improveText' && verdict.verdict === 'accepted');
+  const statsAfter = await agent.ai.getFeedbackStats.query({ groupBy: 'operation' });
+  const improveRow = statsAfter.groups.find((group) => group.operation === 'improveText');
+  check('feedback reaches the statistics', statsAfter.totals.accepted === statsBefore.totals.accepted + 1);
+  check('feedback is counted under its operation', (improveRow?.accepted ?? 0) >= 1 && improveRow?.acceptanceRate !== null);
 
   // Errors: typed shapes with the declared codes.
   await record('notFound', 'tickets.get', () =>
