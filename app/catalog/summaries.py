@@ -63,7 +63,7 @@ SUMMARIES: dict[str, str] = {
     "the ticket first if needed.",
     "ai.getTokenUsage": "The organization's token-usage records (at most 1,000, newest first), or one row per "
     "day, week, month, operation or model with `groupBy`, and totals. Not metered.",
-    "ai.run": "One AI action by name (seed 000's dispatcher): `auto-tag` applies suggested tags, "
+    "ai.run": "One AI action by name: `auto-tag` applies suggested tags, "
     "`suggest-reply` drafts replies (full plan), `summarize` and `improve` as their procedures.",
     "ai.testPrompts": "The prompt playground: classify the organization's own tickets carrying a tag with a "
     "candidate model and system prompt (admins only).",

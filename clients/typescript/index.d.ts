@@ -1127,8 +1127,8 @@ export type AppRouter = TRPCBuiltRouter<
        */
       predictPriority: TRPCMutationProcedure<{ input: TicketContentInput; output: PriorityOutput; meta: object }>;
       /**
-       * One AI action by name (seed 000's dispatcher): `auto-tag` applies suggested tags, `suggest-
-       * reply` drafts replies (full plan), `summarize` and `improve` as their procedures.
+       * One AI action by name: `auto-tag` applies suggested tags, `suggest-reply` drafts replies
+       * (full plan), `summarize` and `improve` as their procedures.
        *
        * mutation; role agent or above, API-key scope ai:run; plan feature basic (more by input); metered: one AI operation.
        *
