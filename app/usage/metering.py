@@ -244,17 +244,22 @@ def _settle_when_done(pool: asyncpg.Pool, reservation: Reservation, work: asynci
     work.add_done_callback(settle)
 
 
-async def meter_call(context: Context, procedure: Procedure, run: Callable[[], Awaitable[Any]]) -> Any:
-    """Rate limit, reserve, run, and release on failure (see the module docstring)."""
-    caller = context.require_caller()
-    pool = context.pool
-    reservation = await admit_call(
-        pool,
-        caller,
+async def _admit(context: Context, procedure: Procedure) -> Reservation | None:
+    """admit_call for the procedure's declaration and the deployment's rate."""
+    return await admit_call(
+        context.pool,
+        context.require_caller(),
         metered=procedure.metered,
         rate_limited=procedure.rate_limited,
         rate_limit_per_minute=context.settings.ai_rate_limit_per_minute,
     )
+
+
+async def meter_call(context: Context, procedure: Procedure, run: Callable[[], Awaitable[Any]]) -> Any:
+    """Rate limit, reserve, run, and release on failure (see the module docstring)."""
+    caller = context.require_caller()
+    pool = context.pool
+    reservation = await _admit(context, procedure)
     if reservation is None:
         try:
             return await run()
@@ -289,13 +294,7 @@ async def meter_stream(context: Context, procedure: Procedure, stream: AsyncIter
     delivered = False
     reservation: Reservation | None = None
     try:
-        reservation = await admit_call(
-            pool,
-            caller,
-            metered=procedure.metered,
-            rate_limited=procedure.rate_limited,
-            rate_limit_per_minute=context.settings.ai_rate_limit_per_minute,
-        )
+        reservation = await _admit(context, procedure)
         async for item in stream:
             delivered = True
             yield item
