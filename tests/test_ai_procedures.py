@@ -34,7 +34,7 @@ from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures, row_id_fields
 from app.assist.articles import text_search_query
 from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
-from tests.support.fake_openai import FakeOpenAI, json_answer, shared_fake_openai
+from tests.support.fake_openai import FakeOpenAI, json_answer, shared_fake_openai, start_app_on_fake_provider
 from tests.support.servers import ROOT, LiveServer, start_app
 from tests.support.trpc import TRPCClient, TRPCClientError
 
@@ -779,14 +779,8 @@ def test_ai_settings_are_read_leniently_field_by_field() -> None:
 @pytest.fixture(scope="module")
 def hosted_server(database_url: str) -> Iterator[tuple[LiveServer, FakeOpenAI]]:
     fake = shared_fake_openai()
-    server = start_app(
-        database_url,
-        AI_MODEL="openai/gpt-test",
-        AI_ALLOWED_MODELS=",".join(("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL)),
-        OPENAI_API_BASE=fake.base_url,
-        OPENAI_API_KEY="sk-fake",
-        AI_NUM_RETRIES="0",
-    )
+    allowed = ",".join(("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL))
+    server = start_app_on_fake_provider(database_url, fake, AI_ALLOWED_MODELS=allowed)
     yield server, fake
     server.stop()
 

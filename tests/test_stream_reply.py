@@ -20,8 +20,8 @@ import pytest
 
 from app.ai.redaction import StreamRestorer
 from tests.support.factories import member_client
-from tests.support.fake_openai import FakeOpenAI, http_error, shared_fake_openai, stream_answer
-from tests.support.servers import LiveServer, start_app
+from tests.support.fake_openai import FakeOpenAI, http_error, shared_fake_openai, start_app_on_fake_provider, stream_answer
+from tests.support.servers import LiveServer
 from tests.support.trpc import TRPCClient
 
 Event = tuple[str | None, Any]  # (event name, decoded data); None names a value event
@@ -153,13 +153,7 @@ async def test_a_tone_longer_than_40_characters_is_refused(db: asyncpg.Pool, liv
 @pytest.fixture(scope="module")
 def hosted(database_url: str) -> Iterator[tuple[LiveServer, FakeOpenAI]]:
     fake = shared_fake_openai()
-    server = start_app(
-        database_url,
-        AI_MODEL="openai/gpt-test",
-        OPENAI_API_BASE=fake.base_url,
-        OPENAI_API_KEY="sk-fake",
-        AI_NUM_RETRIES="0",
-    )
+    server = start_app_on_fake_provider(database_url, fake)
     yield server, fake
     server.stop()
 

@@ -426,6 +426,21 @@ def shared_fake_openai() -> FakeOpenAI:
         return _shared
 
 
+def start_app_on_fake_provider(database_url: str, fake: FakeOpenAI, **extra_env: str) -> Any:
+    """The live test server with `openai/gpt-test` served by `fake`, and no retries, so a
+    scripted failure is the answer."""
+    from tests.support.servers import start_app
+
+    return start_app(
+        database_url,
+        AI_MODEL="openai/gpt-test",
+        OPENAI_API_BASE=fake.base_url,
+        OPENAI_API_KEY="sk-fake",
+        AI_NUM_RETRIES="0",
+        **extra_env,
+    )
+
+
 @pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
     """A running fake OpenAI server with an empty script and an empty request log."""
