@@ -42,6 +42,7 @@ class Call:
     raw_input: Any  # the decoded JSON input, or MISSING when none was sent
     superjson: bool  # the input is a superjson envelope
     batched: bool
+    may_hold_nul: bool = True  # False when the request's JSON holds no `\u0000` escape at all
     input_error: TRPCError | None = None  # the request's input was unreadable: the call fails with it
 
 
@@ -68,7 +69,7 @@ async def call_procedure(services: Services, request: RequestInfo, effects: Resp
             raise call.input_error
         procedure = find_procedure(call.path)
         _check_kind(procedure, request.method, call.batched)
-        context = Context(services=services, request=request, path=procedure.path, effects=effects)
+        context = Context(services, request, procedure.path, effects)
         if procedure.identify == "required":
             context.caller = await _authenticate_once(services, request)
             if context.caller is None:
@@ -81,17 +82,17 @@ async def call_procedure(services: Services, request: RequestInfo, effects: Resp
                 context.caller = None
         for guard in procedure.guards:
             guard(context)
-        value = decode_input(procedure, call.raw_input, call.superjson)
+        value = decode_input(procedure, call.raw_input, call.superjson, call.may_hold_nul)
         for input_guard in procedure.input_guards:
             input_guard(context, value)
         if procedure.kind == "subscription":
             stream = procedure.invoke(context, value)
             if procedure.metered or procedure.rate_limited:
                 stream = meter_stream(context, procedure, stream)
-            return Outcome(call.path, value=stream)
+            return Outcome(call.path, stream)
         if procedure.metered or procedure.rate_limited:
-            return Outcome(call.path, value=await meter_call(context, procedure, lambda: procedure.invoke(context, value)))
-        return Outcome(call.path, value=await procedure.invoke(context, value))
+            return Outcome(call.path, await meter_call(context, procedure, lambda: procedure.invoke(context, value)))
+        return Outcome(call.path, await procedure.invoke(context, value))
     except asyncio.CancelledError:
         raise
     except Exception as error:  # every failure of a call becomes that call's outcome
@@ -123,7 +124,7 @@ async def _authenticate_once(services: Services, request: RequestInfo) -> Caller
     return await asyncio.shield(request.caller_task)
 
 
-def decode_input(procedure: Procedure, raw: Any, is_superjson: bool) -> Any:
+def decode_input(procedure: Procedure, raw: Any, is_superjson: bool, may_hold_nul: bool = True) -> Any:
     if procedure.input_type is None:
         return None
     free_form = procedure.input_type is Any
@@ -132,7 +133,8 @@ def decode_input(procedure: Procedure, raw: Any, is_superjson: bool) -> Any:
             raw = superjson.decode(raw, free_form)
         except superjson.SuperjsonError as error:
             raise TRPCError("BAD_REQUEST", f"Invalid superjson input: {error}") from None
-    refuse_unstorable_text(raw)
+    if may_hold_nul:
+        refuse_unstorable_text(raw)
     if free_form:
         return raw  # free-form input, passed through as decoded (MISSING stays undefined)
     if raw is MISSING or raw is None:

@@ -1,4 +1,5 @@
-"""gather_eagerly: concurrent like asyncio.gather, without a task for calls that never wait."""
+"""gather_eagerly and within: like asyncio.gather and asyncio.timeout, without a task or a timer
+for work that never waits."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 
 import pytest
 
-from app.trpc.eager import gather_eagerly
+from app.trpc.eager import gather_eagerly, within
 
 
 async def test_results_keep_call_order_and_waiting_calls_overlap() -> None:
@@ -53,3 +54,32 @@ async def test_cancelling_the_gather_cancels_every_waiting_call() -> None:
         await outer
     await asyncio.sleep(0)
     assert sorted(cancelled) == ["a", "b"]
+
+
+async def test_within_times_out_a_coroutine_that_waits_and_cleans_it_up() -> None:
+    cleaned_up: list[bool] = []
+
+    async def waits_forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned_up.append(True)
+
+    with pytest.raises(TimeoutError):
+        await within(waits_forever(), 0.05)
+    assert cleaned_up == [True]
+
+
+async def test_within_returns_what_finishes_in_time_with_or_without_waiting() -> None:
+    async def instant() -> str:
+        return "now"
+
+    async def soon() -> str:
+        await asyncio.sleep(0.01)
+        return "soon"
+
+    loop = asyncio.get_running_loop()
+    timers_before = len(loop._scheduled)  # type: ignore[attr-defined]
+    assert await within(instant(), 0.5) == "now"
+    assert len(loop._scheduled) == timers_before  # type: ignore[attr-defined]  # no timer was armed
+    assert await within(soon(), 5) == "soon"

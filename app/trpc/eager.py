@@ -59,3 +59,14 @@ async def gather_eagerly(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
         await asyncio.gather(*(task for _, task in suspended), return_exceptions=True)
         raise
     return results
+
+
+async def within(coroutine: Coroutine[Any, Any, T], seconds: float) -> T:
+    """`coroutine`'s result, or TimeoutError after `seconds`, with no timer for a coroutine that
+    finishes without waiting (reading a request body that has already arrived, the usual case)."""
+    try:
+        pending = coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    async with asyncio.timeout(seconds):
+        return await continue_coroutine(coroutine, pending)

@@ -21,7 +21,7 @@ from app.calls import Outcome, call_procedure
 from app.context import Cookie, RequestInfo, ResponseEffects, Services
 from app.errors import TRPCError
 from app.registry import REGISTRY
-from app.trpc.eager import continue_coroutine, gather_eagerly
+from app.trpc.eager import continue_coroutine, gather_eagerly, within
 from app.trpc.origin import inspect_request, merge_vary, preflight_headers
 from app.trpc.envelopes import (
     as_trpc_error,
@@ -93,8 +93,7 @@ class TRPCEndpoint:
             if method == "POST":
                 check_json_content_type(headers.get("content-type"))
                 try:
-                    async with asyncio.timeout(settings.body_read_timeout_seconds):
-                        body = await _read_body(receive, headers, settings.max_body_bytes)
+                    body = await within(_read_body(receive, headers, settings.max_body_bytes), settings.body_read_timeout_seconds)
                 except TimeoutError:
                     # A half-sent body would hold the connection forever: answer and close it.
                     raise TRPCError(
@@ -113,11 +112,7 @@ class TRPCEndpoint:
 
         cookie = headers.get("cookie")
         request = RequestInfo(
-            method=method,
-            headers=headers,
-            cookies=cookie_parser(cookie) if cookie else {},
-            client_address=source.client_address,
-            origin_trusted=source.origin_trusted,
+            method, headers, cookie_parser(cookie) if cookie else {}, source.client_address, source.origin_trusted
         )
         exchange = _Exchange(services, request, parsed, merge_vary(cors, "trpc-accept, accept"), receive, send)
         if not parsed.is_batch and method == "GET" and _is_subscription(parsed.calls[0].path):
@@ -291,9 +286,9 @@ def _is_subscription(path: str) -> bool:
 
 
 def _refuse_mixed_kinds(parsed: ParsedRequest) -> None:
-    kinds = sorted({REGISTRY[call.path].kind for call in parsed.calls if call.path in REGISTRY})
+    kinds = {REGISTRY[call.path].kind for call in parsed.calls if call.path in REGISTRY}
     if len(kinds) > 1:
-        raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(kinds)}")
+        raise TRPCError("BAD_REQUEST", f"Cannot mix procedure types in call: {', '.join(sorted(kinds))}")
 
 
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:

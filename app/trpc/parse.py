@@ -20,6 +20,8 @@ from app.errors import TRPCError
 from app.superjson import MISSING
 
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_NUL_ESCAPE = "\\u0000"
+_NUL_ESCAPE_BYTES = _NUL_ESCAPE.encode()
 _json_decoder = msgspec.json.Decoder()
 
 
@@ -143,6 +145,9 @@ def parse_request(
 
     input_error: TRPCError | None = None
     raw_inputs: list[Any] = [MISSING] * len(paths)
+    # JSON cannot carry a raw NUL in a string, only the escape: without one, no input of this
+    # request needs searching for NULs (app.calls.refuse_unstorable_text).
+    may_hold_nul = source is not None and (_NUL_ESCAPE_BYTES if isinstance(source, bytes) else _NUL_ESCAPE) in source
     if source is not None:
         try:
             decoded = _decode_json(source)
@@ -158,5 +163,5 @@ def parse_request(
     # An unreadable input gives no hint of the client's transformer; the official client with
     # superjson cannot read an unwrapped error, while a plain client still sees the message.
     use_superjson = True if input_error is not None else _uses_superjson(raw_inputs)
-    calls = [Call(path, raw, use_superjson, is_batch, input_error) for path, raw in zip(paths, raw_inputs)]
+    calls = [Call(path, raw, use_superjson, is_batch, may_hold_nul, input_error) for path, raw in zip(paths, raw_inputs)]
     return ParsedRequest(calls=calls, is_batch=is_batch, use_superjson=use_superjson, wants_stream=wants_stream)
