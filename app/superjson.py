@@ -3,7 +3,9 @@
 Encoding walks an output value once: `datetime` becomes an ISO string annotated `Date`, `None`
 stays `null` (JSON null is null in superjson too), special floats become strings annotated
 `number`, `set`/`frozenset` become arrays annotated `set`. Structs and other msgspec-known types
-are first turned into builtins by `msgspec.to_builtins`, leaving datetimes in place.
+are first turned into builtins by `msgspec.to_builtins`, leaving datetimes in place. A Struct
+answer (most are) skips the walk: its type's plan (`app.superjson_plans`) visits only the fields
+that can hold such values, with the same result.
 
 Decoding applies `meta.values` annotations back onto the plain JSON: `Date` strings become aware
 datetimes, `undefined` removes the key (so a Struct field with a default takes it), `bigint` and
@@ -18,6 +20,8 @@ from typing import Any
 
 import msgspec
 
+from app.superjson_plans import NoPlan, encode_planned, escape_key, iso_date, special_float
+
 MISSING = msgspec.UNSET
 
 
@@ -26,32 +30,6 @@ class SuperjsonError(ValueError):
 
 
 # ---- encode -------------------------------------------------------------------------------
-
-
-def _escape_key(key: str) -> str:
-    if "." not in key and "\\" not in key:
-        return key
-    return key.replace("\\", "\\\\").replace(".", "\\.")
-
-
-_encode_json = msgspec.json.Encoder().encode
-
-
-def _iso(value: datetime) -> str:
-    """JavaScript's Date.toISOString(): UTC, milliseconds, "Z".
-
-    msgspec writes a UTC datetime as RFC 3339 in C (`"YYYY-MM-DDTHH:MM:SS[.ffffff]Z"`, the
-    fraction only when there is one), three times faster than isoformat(); the microseconds are
-    cut to milliseconds, as JavaScript's Date holds them. An answer with dates does this per date.
-    """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.utcoffset():
-        value = value.astimezone(UTC)
-    text = _encode_json(value)
-    if len(text) == 22:  # no fraction: a whole second
-        return text[1:20].decode() + ".000Z"
-    return text[1:24].decode() + "Z"
 
 
 def _convert(item: Any) -> Any:
@@ -69,7 +47,7 @@ def _walk(value: Any, annotations: dict[str, list[Any]] | None) -> Any:
     annotated at their path. Without, what JSON.stringify gives: Dates as ISO strings, undefined
     members left out, undefined items and non-finite numbers as null."""
     trail: list[str] = []  # keys from the root to the current node; joined only when annotating
-    return _walk_node(value, annotations, trail)
+    return walk_node(value, annotations, trail)
 
 
 # Exact types that are already JSON; checked by identity first because this runs for every node
@@ -77,7 +55,9 @@ def _walk(value: Any, annotations: dict[str, list[Any]] | None) -> Any:
 _JSON_SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _walk_node(item: Any, annotations: dict[str, list[Any]] | None, trail: list[str]) -> Any:
+def walk_node(item: Any, annotations: dict[str, list[Any]] | None, trail: list[str]) -> Any:
+    """The JSON-safe form of `item`, found at `trail` (escaped keys, joined with "." when
+    annotating; app.superjson_plans walks a free-form field with its whole path as one step)."""
     kind = type(item)
     if kind in _JSON_SCALARS:
         return item
@@ -90,8 +70,8 @@ def _walk_node(item: Any, annotations: dict[str, list[Any]] | None, trail: list[
                 continue
             if child is MISSING and annotations is None:
                 continue
-            trail.append(_escape_key(key) if type(key) is str else str(key))
-            result_dict[key] = _walk_node(child, annotations, trail)
+            trail.append(escape_key(key) if type(key) is str else str(key))
+            result_dict[key] = walk_node(child, annotations, trail)
             trail.pop()
         return result_dict
     if kind is list or kind is tuple:
@@ -101,7 +81,7 @@ def _walk_node(item: Any, annotations: dict[str, list[Any]] | None, trail: list[
                 result_list.append(child)
                 continue
             trail.append(str(index))
-            result_list.append(_walk_node(child, annotations, trail))
+            result_list.append(walk_node(child, annotations, trail))
             trail.pop()
         return result_list
     if kind is float:
@@ -110,18 +90,18 @@ def _walk_node(item: Any, annotations: dict[str, list[Any]] | None, trail: list[
         if annotations is None:
             return None
         _annotate(annotations, trail, ["number"])
-        return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+        return special_float(item)
     if isinstance(item, datetime):
         if annotations is not None:
             _annotate(annotations, trail, ["Date"])
-        return _iso(item)
+        return iso_date(item)
     if item is MISSING:
         if annotations is not None:
             _annotate(annotations, trail, ["undefined"])
         return None
     if isinstance(item, (str, int, float)):  # subclasses such as enum members: their plain value
-        return _walk_node(_plain_scalar(item), annotations, trail)
-    return _walk_node(_convert(item), annotations, trail)
+        return walk_node(_plain_scalar(item), annotations, trail)
+    return walk_node(_convert(item), annotations, trail)
 
 
 def _plain_scalar(item: str | int | float) -> str | int | float:
@@ -138,7 +118,12 @@ def _annotate(annotations: dict[str, list[Any]], trail: list[str], note: list[An
 def encode(value: Any) -> dict[str, Any]:
     """Return the superjson envelope `{"json": ..., "meta": ...}` for a value."""
     annotations: dict[str, list[Any]] = {}
-    envelope: dict[str, Any] = {"json": _walk(value, annotations)}
+    try:
+        data = encode_planned(value, annotations)
+    except NoPlan:
+        annotations.clear()  # a plan that gave up may have annotated some places already
+        data = _walk(value, annotations)
+    envelope: dict[str, Any] = {"json": data}
     if annotations:
         root = annotations.pop(_ROOT, None)
         envelope["meta"] = {"values": root if root is not None else annotations, "v": 1}
@@ -148,7 +133,12 @@ def encode(value: Any) -> dict[str, Any]:
 def plain(value: Any) -> Any:
     """The JSON form of a value for a client without a transformer (MISSING stays MISSING at
     the root: the caller leaves `data` out, as JSON.stringify drops an undefined member)."""
-    return value if value is MISSING else _walk(value, None)
+    if value is MISSING:
+        return value
+    try:
+        return encode_planned(value, None)
+    except NoPlan:
+        return _walk(value, None)
 
 
 UNDEFINED_ENVELOPE: dict[str, Any] = {"json": None, "meta": {"values": ["undefined"], "v": 1}}
@@ -281,7 +271,12 @@ def _child(parent: Any, key: str) -> Any:
 
 
 def is_envelope(value: Any) -> bool:
-    return isinstance(value, dict) and "json" in value and set(value) <= {"json", "meta"}
+    """A dict whose keys are `json` and at most `meta` besides (every superjson input is one)."""
+    return (
+        isinstance(value, dict)
+        and "json" in value
+        and (len(value) == 1 or (len(value) == 2 and "meta" in value))
+    )
 
 
 def decode(envelope: Any, keep_undefined: bool = False) -> Any:

@@ -9,9 +9,9 @@ finishes (`httpBatchStreamLink`), or server-sent events (`httpSubscriptionLink`)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import cookie_parser
@@ -45,6 +45,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _encode = msgspec.json.Encoder().encode
+T = TypeVar("T")
 
 
 class ClientDisconnected(Exception):
@@ -110,10 +111,11 @@ class TRPCEndpoint:
         except ClientDisconnected:
             return
 
+        cookie = headers.get("cookie")
         request = RequestInfo(
             method=method,
             headers=headers,
-            cookies=cookie_parser(headers.get("cookie", "")),
+            cookies=cookie_parser(cookie) if cookie else {},
             client_address=source.client_address,
             origin_trusted=source.origin_trusted,
         )
@@ -149,18 +151,11 @@ class _Exchange:
         self.receive = receive
         self.send = send
 
-    def call(self, index: int) -> Awaitable[Outcome]:
+    def call(self, index: int) -> Coroutine[Any, Any, Outcome]:
         return call_procedure(self.services, self.request, self.effects, self.parsed.calls[index])
 
 
 # ---- JSON (httpLink, httpBatchLink) ------------------------------------------------------------
-
-
-async def _run_all(exchange: _Exchange) -> list[Outcome]:
-    count = len(exchange.parsed.calls)
-    if count == 1:
-        return [await exchange.call(0)]
-    return await gather_eagerly([exchange.call(index) for index in range(count)])
 
 
 def _item(outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
@@ -170,7 +165,14 @@ def _item(outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
 
 
 async def _serve_json(exchange: _Exchange) -> None:
-    outcomes = await _cancel_on_disconnect(exchange.receive, _run_all(exchange))
+    count = len(exchange.parsed.calls)
+    if count == 1:
+        outcome = await _cancel_on_disconnect(exchange.receive, exchange.call(0))
+        outcomes = None if outcome is None else [outcome]
+    else:
+        outcomes = await _cancel_on_disconnect(
+            exchange.receive, gather_eagerly([exchange.call(index) for index in range(count)])
+        )
     if outcomes is None:
         return  # the client left; nobody is listening for an answer
     parsed, headers, effects = exchange.parsed, exchange.headers, exchange.effects
@@ -214,8 +216,11 @@ async def _serve_jsonl(exchange: _Exchange) -> None:
         )
         await send({"type": "http.response.body", "body": line([index, 0, [[item]]]), "more_body": True})
 
-    work = asyncio.gather(*(call_and_send(index) for index in range(count)))
-    finished = await _cancel_on_disconnect(exchange.receive, work)
+    async def call_and_send_all() -> bool:
+        await asyncio.gather(*(call_and_send(index) for index in range(count)))
+        return True
+
+    finished = await _cancel_on_disconnect(exchange.receive, call_and_send_all())
     if finished is not None:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -310,21 +315,18 @@ async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> b
             return b"".join(chunks)
 
 
-async def _cancel_on_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
+async def _cancel_on_disconnect(receive: Receive, work: Coroutine[Any, Any, T]) -> T | None:
     """Run `work`; if the client disconnects first, cancel it and return None.
 
-    The watcher cancels the work directly rather than racing it through asyncio.wait: this
-    runs on every request, and the race costs more than a cheap query itself."""
-    if asyncio.iscoroutine(work):
-        # Started in place: work that finishes without waiting (a cached read, a validation
-        # error) needs no task and no watcher, since there is nothing to cancel.
-        try:
-            pending = work.send(None)
-        except StopIteration as finished:
-            return finished.value
-        task = asyncio.ensure_future(continue_coroutine(work, pending))
-    else:
-        task = asyncio.ensure_future(work)
+    The work starts in place: work that finishes without waiting (a cached read, a validation
+    error) needs no task and no watcher, since there is nothing to cancel. The watcher cancels
+    the work directly rather than racing it through asyncio.wait: this runs on every request
+    that waits, and the race costs more than a cheap query itself."""
+    try:
+        pending = work.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    task = asyncio.ensure_future(continue_coroutine(work, pending))
     watcher = asyncio.ensure_future(_cancel_when_disconnected(receive, task))
     try:
         return await task
@@ -342,25 +344,21 @@ async def _cancel_when_disconnected(receive: Receive, task: asyncio.Future[Any])
     task.cancel()
 
 
-_ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_ENCODED_HEADERS: dict[tuple[str, ...], list[tuple[bytes, bytes]]] = {}
 
 
 def _raw_headers(headers: dict[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
-    # Most answers repeat the same few headers (content type, vary, CORS for a known origin):
-    # each distinct pair is encoded once per process (bounded: values that vary per request,
-    # such as retry-after, stop being remembered past the bound).
-    raw = [_encoded(("content-type", content_type))]
-    raw.extend(_encoded(item) for item in headers.items())
-    return raw
-
-
-def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
-    found = _ENCODED_HEADERS.get(item)
+    # Most answers carry the same few headers (content type, vary, CORS for a known origin):
+    # each distinct set is encoded once per process (bounded: sets with values that vary per
+    # request, such as retry-after, stop being remembered past the bound).
+    key = (content_type, *headers.keys(), *headers.values())
+    found = _ENCODED_HEADERS.get(key)
     if found is None:
-        found = (item[0].encode("latin-1"), item[1].encode("latin-1"))
+        found = [(b"content-type", content_type.encode("latin-1"))]
+        found.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
         if len(_ENCODED_HEADERS) < 256:
-            _ENCODED_HEADERS[item] = found
-    return found
+            _ENCODED_HEADERS[key] = found
+    return found.copy()  # the caller may append per-answer headers
 
 
 def _cookie_header(cookie: Cookie) -> bytes:

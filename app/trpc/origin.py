@@ -33,29 +33,28 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _FOREIGN_FETCH_SITES = ("cross-site", "same-site")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestSource:
     client_address: str | None
     # True when a session cookie may act for this request (see `origin_trusted`).
     origin_trusted: bool
-    # Access-Control-* headers for an allowed origin, and always `vary: origin`.
+    # Access-Control-* headers for an allowed origin, and always `vary: origin`. Shared between
+    # requests from the same origin: read it, copy it, never change it.
     cors: dict[str, str]
 
 
 def inspect_request(scope: dict[str, Any], settings: Settings) -> RequestSource:
     found = read_headers(scope["headers"])
-    origins = found.get(b"origin", [])
+    origins = found.get(b"origin", _NONE)
     peer = _peer(scope)
     proxied = bool(settings.trusted_proxies) and peer is not None and is_trusted_proxy(peer, settings.trusted_proxies)
-    referer = _single(found.get(b"referer", []))
+    referer = _single(found.get(b"referer", _NONE))
     # This server's own origin matters only when the request names one (most API calls do not).
     own = own_origin(str(scope.get("scheme", "http")), found, proxied) if origins or referer else None
     return RequestSource(
-        client_address=client_address(peer, found.get(b"x-forwarded-for", []), proxied, settings),
-        origin_trusted=origin_trusted(
-            origins, referer, _single(found.get(b"sec-fetch-site", [])), own, settings.allowed_origins
-        ),
-        cors=cors_headers(origins, settings.allowed_origins),
+        client_address(peer, found.get(b"x-forwarded-for", _NONE), proxied, settings),
+        origin_trusted(origins, referer, _single(found.get(b"sec-fetch-site", _NONE)), own, settings.allowed_origins),
+        cors_headers(origins, settings.allowed_origins),
     )
 
 
@@ -64,6 +63,9 @@ def inspect_request(scope: dict[str, Any], settings: Settings) -> RequestSource:
 _READ = frozenset(
     (b"origin", b"referer", b"sec-fetch-site", b"host", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto")
 )
+
+
+_NONE: list[str] = []  # a header that is absent (never appended to)
 
 
 def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, list[str]]:
@@ -82,14 +84,9 @@ def _single(values: list[str]) -> str | None:
 
 
 def merge_vary(headers: dict[str, str], *values: str) -> dict[str, str]:
-    """`headers` with `values` added to its Vary header, each name once, first spelling kept."""
-    names: list[str] = []
-    for value in (headers.get("vary", ""), *values):
-        for name in value.split(","):
-            name = name.strip()
-            if name and name.lower() not in (known.lower() for known in names):
-                names.append(name)
-    return {**headers, "vary": ", ".join(names)}
+    """A copy of `headers` with `values` added to its Vary header, each name once, first
+    spelling kept. (Every answer merges the same few values: the merged text is remembered.)"""
+    return {**headers, "vary": _merged_vary(headers.get("vary", ""), values)}
 
 
 # ---- proxies and the client's address ---------------------------------------------------------
@@ -218,10 +215,30 @@ def origin_trusted(
 # ---- CORS ------------------------------------------------------------------------------------------
 
 
+_VARY_ONLY = {"vary": "origin"}
+
+
 def cors_headers(origins: list[str], allowed: tuple[str, ...]) -> dict[str, str]:
+    """The CORS headers of an answer (shared: copy before changing)."""
     if len(origins) != 1 or origins[0] not in allowed:
-        return {"vary": "origin"}
-    return {"access-control-allow-origin": origins[0], "access-control-allow-credentials": "true", "vary": "origin"}
+        return _VARY_ONLY
+    return _allowed_origin_headers(origins[0])
+
+
+@lru_cache(maxsize=64)  # one entry per allowed origin
+def _allowed_origin_headers(origin: str) -> dict[str, str]:
+    return {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
+
+
+@lru_cache(maxsize=128)
+def _merged_vary(vary: str, values: tuple[str, ...]) -> str:
+    names: list[str] = []
+    for value in (vary, *values):
+        for name in value.split(","):
+            name = name.strip()
+            if name and name.lower() not in (known.lower() for known in names):
+                names.append(name)
+    return ", ".join(names)
 
 
 def preflight_headers(cors: dict[str, str], request_headers: dict[str, str]) -> dict[str, str]:

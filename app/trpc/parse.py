@@ -31,6 +31,7 @@ class ParsedRequest:
     wants_stream: bool
 
 
+@functools.lru_cache(maxsize=1024)  # clients call the same few paths over and over
 def decode_path(raw_path: bytes, prefix: str) -> str:
     text = raw_path.decode("latin-1")[len(prefix) :].lstrip("/")
     if "%" not in text:
@@ -44,12 +45,13 @@ def decode_path(raw_path: bytes, prefix: str) -> str:
 
 
 _READ_PARAMETERS = ("batch=", "input=")
+# Front ends poll the same queries with the same inputs (and every input-less superjson query
+# sends the same envelope), so recently seen query strings are worth remembering; long ones are
+# rare and not worth the memory.
+_REMEMBERED_QUERY_BYTES = 2048
 
 
-@functools.lru_cache(maxsize=1024)
 def _form_decode(value: str) -> str:
-    # Front ends poll the same queries with the same inputs (and every input-less superjson
-    # query sends the same envelope), so recently seen encodings are worth remembering.
     try:
         if not value.isascii():  # raw bytes past ASCII, read as latin-1 above: the UTF-8 they hold
             value = value.encode("latin-1").decode("utf-8")
@@ -58,14 +60,29 @@ def _form_decode(value: str) -> str:
         raise TRPCError("PARSE_ERROR", "The query string is not valid UTF-8") from None
 
 
+_NO_PARAMETERS: dict[str, str] = {}
+
+
 def query_params(query_string: bytes) -> dict[str, str]:
-    """The parameters tRPC reads (`batch`, `input`), form-decoded; others are ignored.
+    """The parameters tRPC reads (`batch`, `input`), form-decoded; others are ignored. The
+    answer may be shared with other requests: read it, never change it.
 
     Hand-rolled because this runs on every request and the general parser decodes every
     parameter a client's URL may carry."""
-    params: dict[str, str] = {}
     if not query_string:
-        return params
+        return _NO_PARAMETERS
+    if len(query_string) <= _REMEMBERED_QUERY_BYTES:
+        return _remembered_query_params(query_string)
+    return _read_query_params(query_string)
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_query_params(query_string: bytes) -> dict[str, str]:
+    return _read_query_params(query_string)
+
+
+def _read_query_params(query_string: bytes) -> dict[str, str]:
+    params: dict[str, str] = {}
     for part in query_string.decode("latin-1").split("&"):
         if part.startswith(_READ_PARAMETERS):
             name, _, value = part.partition("=")
@@ -95,8 +112,10 @@ def _decode_json(text: bytes | str) -> Any:
 def _uses_superjson(inputs: list[Any]) -> bool:
     # A superjson client wraps every input, even an absent one; a client without a transformer
     # sends plain JSON or nothing. So the inputs themselves say which encoding to answer in.
-    present = [value for value in inputs if value is not MISSING]
-    return bool(present) and any(superjson.is_envelope(value) for value in present)
+    for value in inputs:
+        if value is not MISSING and superjson.is_envelope(value):
+            return True
+    return False
 
 
 def parse_request(
