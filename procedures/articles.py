@@ -20,7 +20,7 @@ from app.helpdesk import articles
 from app.helpdesk.validation import ensure_input_storable, normalized_tags, required_text, sent_fields
 from app.registry import procedure
 from app.rows import struct_from_row
-from procedures.common import Success
+from procedures.common import Success, delete_in_org
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Content = Annotated[str, msgspec.Meta(max_length=200_000)]
@@ -72,6 +72,14 @@ def article_from_row(row: asyncpg.Record) -> Article:
     return struct_from_row(row, Article)
 
 
+def found_article(row: asyncpg.Record | None) -> Article:
+    """The article a read or write within the caller's organization returned; NOT_FOUND when it
+    returned none (no such article there, whoever else may have one with that id)."""
+    if row is None:
+        raise not_found("Article")
+    return article_from_row(row)
+
+
 @procedure("articles.list", "query", scope="ticket:read")
 async def list_articles(ctx: Context, input: ListArticlesInput) -> ArticleList:
     caller = ctx.require_caller()
@@ -94,9 +102,7 @@ async def get_article(ctx: Context, input: ArticleIdInput) -> Article:
     caller = ctx.require_caller()
     async with ctx.pool.acquire() as connection:
         row = await articles.get_article(connection, caller.org_id, input.id)
-    if row is None:
-        raise not_found("Article")
-    return article_from_row(row)
+    return found_article(row)
 
 
 @procedure("articles.create", "mutation", role="agent", scope="ticket:write")
@@ -123,15 +129,9 @@ async def update_article(ctx: Context, input: UpdateArticleInput) -> Article:
         changes["tags"] = normalized_tags(changes["tags"])
     async with ctx.pool.acquire() as connection:
         row = await articles.update_article(connection, caller.org_id, input.id, changes)
-    if row is None:
-        raise not_found("Article")
-    return article_from_row(row)
+    return found_article(row)
 
 
 @procedure("articles.delete", "mutation", role="agent", scope="ticket:write")
 async def delete_article(ctx: Context, input: ArticleIdInput) -> Success:
-    caller = ctx.require_caller()
-    async with ctx.pool.acquire() as connection:
-        if not await articles.delete_article(connection, caller.org_id, input.id):
-            raise not_found("Article")
-    return Success()
+    return await delete_in_org(ctx, articles.delete_article, input.id, "Article")

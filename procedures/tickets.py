@@ -32,7 +32,7 @@ from app.registry import procedure
 from app.rows import struct_from_row
 from app.helpdesk.tiptap import Description
 from app.helpdesk.tiptap import description_text as checked_description_text
-from procedures.common import Success
+from procedures.common import Success, delete_in_org
 
 log = logging.getLogger("app.tickets")
 
@@ -339,11 +339,7 @@ async def update_ticket(ctx: Context, input: UpdateTicketInput) -> Ticket:
 
 @procedure("tickets.delete", "mutation", role="agent", scope="ticket:write")
 async def delete_ticket(ctx: Context, input: TicketIdInput) -> Success:
-    caller = ctx.require_caller()
-    async with ctx.pool.acquire() as connection:
-        if not await tickets.delete_ticket(connection, caller.org_id, input.id):
-            raise not_found("Ticket")
-    return Success()
+    return await delete_in_org(ctx, tickets.delete_ticket, input.id, "Ticket")
 
 
 @procedure("tickets.addMessage", "mutation", role="agent", scope="ticket:write")

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from app.database import DEFAULT_STATEMENT_CACHE_SIZE, apply_schema, create_pool
+from tests.support.hosted import HostedApp, hosted_app
 from tests.support.servers import LiveServer, start_app, start_test_postgres
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -38,6 +39,13 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
     server = start_app(database_url)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def hosted(database_url: str) -> Iterator[HostedApp]:
+    """A second app whose AI is a hosted model on the fake OpenAI server (tests/support/hosted.py)."""
+    with hosted_app(database_url) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import uuid4
@@ -100,13 +100,17 @@ class Watched:
             or self.problems.append(f"foreign request {request.url}"),
         )
 
-    def sign_in(self, email: str) -> None:
+    def sign_in(self, email: str, at: str | None = None) -> playwright_api.Page:
+        """The page, signed in as `email` through the sign-in form, on the `at` page if named."""
         page = self.page
         page.goto("/admin")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("navigation").get_by_role("link", name="Usage").wait_for()
+        if at is not None:
+            self.open(at)
+        return page
 
     def open(self, link: str) -> None:
         self.page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
@@ -130,8 +134,11 @@ class Watched:
         data = answer.json()["result"]["data"]  # no transformer asked for: plain JSON
         return data.get("json", data)
 
-    def expect_refusal(self, status: int) -> None:
-        self.expected_refusals.append(status)
+    def refused(self, status: int, act: Callable[[], None], alert: str) -> None:
+        """`act` is refused by the server with `status`, and the page says so in an alert with `alert`."""
+        self.expected_refusals.append(status)  # its console line is then no problem (see close)
+        act()
+        self.page.get_by_role("alert").filter(has_text=alert).wait_for()
 
     def close(self) -> None:
         self.context.close()
@@ -225,8 +232,7 @@ def test_admin_signs_in_and_sees_usage_matching_auth_me(watched: Watched) -> Non
 
 
 def test_playground_runs_compares_and_exports(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@acme.test")
+    page = watched.sign_in("admin@acme.test")
     before = watched.me()["usage"]["used"]
     watched.open("Playground")
     page.get_by_label("Tag").fill("billing")
@@ -257,9 +263,7 @@ def test_playground_runs_compares_and_exports(watched: Watched) -> None:
 
 
 def test_api_key_is_shown_once_and_revoked(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@acme.test")
-    watched.open("API keys")
+    page = watched.sign_in("admin@acme.test", at="API keys")
     name = f"browser key {uuid4().hex[:6]}"
     page.get_by_label("Name").fill(name)
     page.get_by_label("ai:run").check()
@@ -285,31 +289,23 @@ def test_api_key_is_shown_once_and_revoked(watched: Watched) -> None:
 
 
 def test_members_role_change_and_the_last_admin(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@acme.test")
-    watched.open("Members")
+    page = watched.sign_in("admin@acme.test", at="Members")
     watched.shot("members")
     page.get_by_label("Role of Vera Viewer").select_option("agent")
     page.get_by_text("Vera Viewer is now agent.").wait_for()
     page.get_by_label("Role of Vera Viewer").select_option("viewer")
     page.get_by_text("Vera Viewer is now viewer.").wait_for()
     # Ada is Acme's only admin: the server refuses, the page explains and keeps her an admin.
-    watched.expect_refusal(412)
-    page.get_by_label("Role of Ada Admin").select_option("agent")
-    page.get_by_role("alert").filter(has_text="must keep at least one active admin").wait_for()
+    watched.refused(412, lambda: page.get_by_label("Role of Ada Admin").select_option("agent"), "must keep at least one active admin")
     playwright_api.expect(page.get_by_label("Role of Ada Admin")).to_have_value("admin")
     # A wrong field is named: an e-mail address already in use.
     page.get_by_label("Email").fill("agent@acme.test")
     page.get_by_label("Full name").fill("Duplicate")
-    watched.expect_refusal(409)
-    page.get_by_role("button", name="Add member").click()
-    page.get_by_role("alert").filter(has_text="email: already in use").wait_for()
+    watched.refused(409, page.get_by_role("button", name="Add member").click, "email: already in use")
 
 
 def test_settings_save_and_name_the_wrong_field(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@globex.test")
-    watched.open("Settings")
+    page = watched.sign_in("admin@globex.test", at="Settings")
     page.get_by_label("Reply tone").fill("formal")
     page.get_by_label("Auto-triage new tickets (one AI operation per ticket)").check()
     page.get_by_role("button", name="Save settings").click()
@@ -320,15 +316,11 @@ def test_settings_save_and_name_the_wrong_field(watched: Watched) -> None:
     assert page.get_by_label("Reply tone").input_value() == "formal"
     assert page.get_by_label("Auto-triage new tickets (one AI operation per ticket)").is_checked()
     page.get_by_label("Intents").fill("Not A Name: bad")
-    watched.expect_refusal(400)
-    page.get_by_role("button", name="Save settings").click()
-    page.get_by_role("alert").filter(has_text="aiSettings.intentTaxonomy").wait_for()
+    watched.refused(400, page.get_by_role("button", name="Save settings").click, "aiSettings.intentTaxonomy")
 
 
 def test_tickets_search_view_and_ai_actions_refresh_usage(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@acme.test")
-    watched.open("Tickets")
+    page = watched.sign_in("admin@acme.test", at="Tickets")
     page.get_by_text("unread messages in open tickets").wait_for()
     watched.shot("tickets")
     page.get_by_label("Status").select_option("open")
@@ -379,8 +371,7 @@ def test_tickets_search_view_and_ai_actions_refresh_usage(watched: Watched) -> N
 
 
 def test_agent_sees_no_admin_pages(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("agent@acme.test")
+    page = watched.sign_in("agent@acme.test")
     assert nav_links(page) == ["Usage", "Playground", "Tickets"]
     page.goto("/admin/members")  # a typed URL lands on Usage, not on a refused page
     page.get_by_role("heading", name="Usage").wait_for()
@@ -392,8 +383,7 @@ def test_agent_sees_no_admin_pages(watched: Watched) -> None:
 
 
 def test_viewer_reads_only(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("viewer@acme.test")
+    page = watched.sign_in("viewer@acme.test")
     assert nav_links(page) == ["Usage", "Playground", "Tickets"]
     watched.open("Tickets")
     page.locator("tbody tr a").first.click()
@@ -403,9 +393,7 @@ def test_viewer_reads_only(watched: Watched) -> None:
 
 
 def test_pro_plan_shows_upgrade_notes_for_full_assist(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@hooli.test")
-    watched.open("Usage")
+    page = watched.sign_in("admin@hooli.test", at="Usage")
     assert page.locator("[data-figure=operations-limit]").inner_text() == "500"
     watched.open("Playground")
     page.get_by_role("note").filter(has_text="business plan").wait_for()
@@ -422,9 +410,7 @@ def test_pro_plan_shows_upgrade_notes_for_full_assist(watched: Watched) -> None:
 
 
 def test_free_plan_shows_an_upgrade_note_instead_of_errors(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@initech.test")
-    watched.open("Tickets")
+    page = watched.sign_in("admin@initech.test", at="Tickets")
     page.locator("tbody tr a").first.click()
     page.get_by_role("complementary", name="AI assist").get_by_role("note").filter(has_text="pro plan").wait_for()
     assert page.get_by_role("alert").count() == 0
@@ -448,9 +434,7 @@ def _create_ticket(watched: Watched, subject: str, description: str) -> dict:
 
 
 def test_auto_triage_settings_saved_and_what_triage_did_shown_on_the_ticket(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@globex.test")
-    watched.open("Settings")
+    page = watched.sign_in("admin@globex.test", at="Settings")
     # The pickers offer the deployment's allow-list from org.get, and nothing else.
     options = page.get_by_label("Model", exact=True).locator("option").all_inner_texts()
     assert options[0] == "Server default" and len(options) >= 2
@@ -512,9 +496,7 @@ def test_auto_triage_settings_saved_and_what_triage_did_shown_on_the_ticket(watc
 
 
 def test_feedback_from_the_ai_panel_shows_in_the_usage_acceptance_table(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@hooli.test")  # pro: summaries; its own feedback counts
-    watched.open("Usage")
+    page = watched.sign_in("admin@hooli.test", at="Usage")  # pro: summaries; its own feedback counts
     acceptance = page.get_by_role("table").filter(has_text="Feedback on AI suggestions")
     acceptance.wait_for()
     before = acceptance.get_by_role("row").filter(has_text="summarizeTicket")
@@ -551,9 +533,7 @@ def test_feedback_from_the_ai_panel_shows_in_the_usage_acceptance_table(watched:
 
 
 def test_playground_comparison_shows_each_sides_acceptance(watched: Watched) -> None:
-    page = watched.page
-    watched.sign_in("admin@acme.test")
-    watched.open("Playground")
+    page = watched.sign_in("admin@acme.test", at="Playground")
     page.get_by_label("Tag").fill("billing")
     page.get_by_label("Limit").fill("2")
     page.get_by_label("Compare with a second model or prompt").check()

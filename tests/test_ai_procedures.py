@@ -33,8 +33,9 @@ from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.assist.embedding_refresh import schedule_ticket_embedding
 from app.registry import REGISTRY, load_procedures, row_id_fields
 from app.assist.articles import text_search_query
-from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client
-from tests.support.fake_openai import FakeOpenAI, json_answer, shared_fake_openai, start_app_on_fake_provider
+from tests.support.factories import Org, User, create_api_key, create_org, create_user, login, member_client, new_ticket
+from tests.support.fake_openai import json_answer
+from tests.support.hosted import HOSTED_MODELS, HostedApp
 from tests.support.servers import ROOT, LiveServer, start_app
 from tests.support.trpc import TRPCClient, TRPCClientError
 
@@ -50,10 +51,6 @@ def doc(*paragraphs: str) -> dict[str, Any]:
         "type": "doc",
         "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]} for text in paragraphs],
     }
-
-
-def new_ticket(client: TRPCClient, subject: str, description: Any, **fields: Any) -> dict[str, Any]:
-    return client.mutation("tickets.create", {"subject": subject, "description": description, **fields})
 
 
 def new_article(client: TRPCClient, title: str, content: str, *, published: bool) -> dict[str, Any]:
@@ -776,26 +773,12 @@ def test_ai_settings_are_read_leniently_field_by_field() -> None:
 # ---- a hosted model -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def hosted_server(database_url: str) -> Iterator[tuple[LiveServer, FakeOpenAI]]:
-    fake = shared_fake_openai()
-    allowed = ",".join(("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL))
-    server = start_app_on_fake_provider(database_url, fake, AI_ALLOWED_MODELS=allowed)
-    yield server, fake
-    server.stop()
-
-
-async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
-    db: asyncpg.Pool, hosted_server: tuple[LiveServer, FakeOpenAI]
-) -> None:
-    server, fake = hosted_server
-    fake.reset()
-    org, user, client = await member_client(db, server, plan="business", role="agent")
-    ticket = new_ticket(client, "Login fails", "I cannot log in since the update.")
-    fake.queue_chat(json_answer({"summary": "The customer cannot log in since the update."}))
+async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(db: asyncpg.Pool, hosted: HostedApp) -> None:
+    org, client, ticket = await hosted.agent_with_ticket(db, "Login fails", "I cannot log in since the update.")
+    hosted.fake.queue_chat(json_answer({"summary": "The customer cannot log in since the update."}))
     answer = client.mutation("ai.summarizeTicket", {"ticketId": ticket["id"]})
     assert answer["summary"] == "The customer cannot log in since the update."
-    assert fake.chat_models == ["gpt-test"]  # litellm drops the provider prefix
+    assert hosted.fake.chat_models == ["gpt-test"]  # litellm drops the provider prefix
     rows = [row for row in await ledger(db, org.id) if row["operation"] == "summarize"]
     assert len(rows) == 1 and rows[0]["model"] == "openai/gpt-test"
     assert rows[0]["prompt_tokens"] > 0 and rows[0]["completion_tokens"] > 0
@@ -803,13 +786,13 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
     # The organization's own model wins over the deployment's; vectors stay with the local engine.
     await db.execute("UPDATE organizations SET ai_settings = '{\"model\": \"openai/gpt-org\"}' WHERE id = $1", org.id)
     client.mutation("ai.predictPriority", {"subject": "Down", "description": "Everything is down"})
-    assert fake.chat_models[-1] == "gpt-org"
+    assert hosted.fake.chat_models[-1] == "gpt-org"
     client.mutation("ai.findSimilarTickets", {"ticketId": ticket["id"]})
-    assert fake.embedding_requests == []
+    assert hosted.fake.embedding_requests == []
     assert {row["model"] for row in await ledger(db, org.id) if row["operation"] == "embed"} == {LOCAL_MODEL}
 
     # The prompt playground's overrides reach the model: its name and the classify system prompt.
-    fake.queue_chat(json_answer({"intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en"}))
+    hosted.fake.queue_chat(json_answer({"intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en"}))
     answer = client.mutation(
         "ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-candidate", "systemPrompt": "You are a strict classifier."}
     )
@@ -817,18 +800,15 @@ async def test_a_hosted_model_answers_and_its_token_counts_reach_the_ledger(
         "intent": "cancel_request", "confidence": 0.9, "reasoning": "asks to cancel", "detectedLanguage": "en",
         "suggestionId": answer["suggestionId"],
     }  # fmt: skip
-    request = fake.chat_requests[-1]
+    request = hosted.fake.chat_requests[-1]
     assert request["model"] == "gpt-candidate"
     assert request["messages"][0] == {"role": "system", "content": "You are a strict classifier."}
 
 
-async def test_a_model_outside_the_allow_list_opens_no_connection(
-    db: asyncpg.Pool, hosted_server: tuple[LiveServer, FakeOpenAI]
-) -> None:
-    server, fake = hosted_server
-    org, _, client = await member_client(db, server, plan="business", role="admin")
+async def test_a_model_outside_the_allow_list_opens_no_connection(db: asyncpg.Pool, hosted: HostedApp) -> None:
+    org, _, client = await member_client(db, hosted.server, plan="business", role="admin")
     before = await operations_counted(db, org.id)
-    requests_before = len(fake.chat_requests)
+    requests_before = len(hosted.fake.chat_requests)
     for procedure, input in (
         ("ai.classifyTicket", {"subject": "Cancel my plan", "model": "openai/gpt-unlisted"}),
         ("ai.testPrompts", {"model": "openai/gpt-unlisted"}),
@@ -837,16 +817,16 @@ async def test_a_model_outside_the_allow_list_opens_no_connection(
         with pytest.raises(TRPCClientError) as caught:
             client.mutation(procedure, input)
         assert caught.value.status == 400 and caught.value.code == "BAD_REQUEST"
-        for allowed in ("openai/gpt-test", "openai/gpt-org", "openai/gpt-candidate", LOCAL_MODEL):
+        for allowed in (*HOSTED_MODELS, LOCAL_MODEL):
             assert allowed in caught.value.message
     # The hosted endpoint (the fake OpenAI server every openai/* name goes to) saw nothing.
-    assert len(fake.chat_requests) == requests_before
+    assert len(hosted.fake.chat_requests) == requests_before
     assert await operations_counted(db, org.id) == before
     # A stored organization model the list no longer holds is ignored, never called.
     await db.execute("UPDATE organizations SET ai_settings = '{\"model\": \"openai/gpt-removed\"}' WHERE id = $1", org.id)
-    fake.queue_chat(json_answer({"priority": "high", "confidence": 0.8, "reasoning": "outage"}))
+    hosted.fake.queue_chat(json_answer({"priority": "high", "confidence": 0.8, "reasoning": "outage"}))
     client.mutation("ai.predictPriority", {"subject": "Down", "description": "Everything is down"})
-    assert fake.chat_models[-1] == "gpt-test"
+    assert hosted.fake.chat_models[-1] == "gpt-test"
 
 
 async def test_the_article_text_query_is_always_valid_tsquery(db: asyncpg.Pool) -> None:

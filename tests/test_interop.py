@@ -101,11 +101,20 @@ def ok(result: dict[str, Any]) -> Any:
     return result["value"]
 
 
-def failed(
-    result: dict[str, Any], code: str, http_status: int, json_rpc: int, *, path: str | None, status: int | None
-) -> dict[str, Any]:
+# What a tRPC error code is on the wire: its HTTP status and its JSON-RPC code (tRPC's own table).
+WIRE_CODES = {
+    "BAD_REQUEST": (400, -32600),
+    "NOT_FOUND": (404, -32004),
+    "METHOD_NOT_SUPPORTED": (405, -32005),
+    "PAYLOAD_TOO_LARGE": (413, -32013),
+    "INTERNAL_SERVER_ERROR": (500, -32603),
+}
+
+
+def failed(result: dict[str, Any], code: str, *, path: str | None, status: int | None) -> dict[str, Any]:
     """Assert a TRPCClientError carrying the tRPC error shape; return the error description."""
     assert result.get("ok") is False, f"expected an error {code}, got {json.dumps(result, indent=1)}"
+    http_status, json_rpc = WIRE_CODES[code]
     error = result["error"]
     assert error["name"] == "TRPCClientError" and error["constructor"] == "TRPCClientError", error
     assert error["code"] == code, error
@@ -117,6 +126,11 @@ def failed(
     if status is not None:
         assert error["status"] == status, f"HTTP status seen by the client: {error}"
     return error
+
+
+def failed_alone(interop, client: str, name: str, link: str, code: str, *, path: str) -> dict[str, Any]:
+    """A scenario of one call that must fail with `code`, seen with the status its link shows."""
+    return failed(scenario(interop, client, name), code, path=path, status=single_status(link, WIRE_CODES[code][0]))
 
 
 def single_status(link: str, http_status: int) -> int:
@@ -201,57 +215,39 @@ def test_system_status_time_is_a_date(interop, client, link):
 
 @pytest.mark.parametrize(("client", "link"), COMBOS)
 def test_not_found_error(interop, client, link):
-    error = failed(
-        scenario(interop, client, f"{link}.notFound"),
-        "NOT_FOUND", 404, -32004, path="wire.notFound", status=single_status(link, 404),
-    )
+    error = failed_alone(interop, client, f"{link}.notFound", link, "NOT_FOUND", path="wire.notFound")
     assert error["message"] == "Ticket not found"
     assert error["dataKeys"] == ["code", "httpStatus", "path"]
 
 
 @pytest.mark.parametrize(("client", "link"), COMBOS)
 def test_bad_request_names_the_field(interop, client, link):
-    error = failed(
-        scenario(interop, client, f"{link}.badRequest"),
-        "BAD_REQUEST", 400, -32600, path="wire.add", status=single_status(link, 400),
-    )
+    error = failed_alone(interop, client, f"{link}.badRequest", link, "BAD_REQUEST", path="wire.add")
     assert "$.a" in error["message"], error
 
 
 @pytest.mark.parametrize(("client", "link"), COMBOS)
 def test_unexpected_exception_is_internal_server_error_without_stack(interop, client, link):
-    error = failed(
-        scenario(interop, client, f"{link}.boom"),
-        "INTERNAL_SERVER_ERROR", 500, -32603, path="wire.boom", status=single_status(link, 500),
-    )
+    error = failed_alone(interop, client, f"{link}.boom", link, "INTERNAL_SERVER_ERROR", path="wire.boom")
     # wire.boom raises RuntimeError("secret-provider-key-sk-123 exploded"): its text stays on the server.
     assert "sk-123" not in error["message"], error
 
 
 @pytest.mark.parametrize(("client", "link"), COMBOS)
 def test_unknown_procedure(interop, client, link):
-    error = failed(
-        scenario(interop, client, f"{link}.unknownPath"),
-        "NOT_FOUND", 404, -32004, path="wire.nope", status=single_status(link, 404),
-    )
+    error = failed_alone(interop, client, f"{link}.unknownPath", link, "NOT_FOUND", path="wire.nope")
     assert "wire.nope" in error["message"]
 
 
 @pytest.mark.parametrize(("client", "link"), COMBOS)
 def test_mutation_called_as_query_is_method_not_supported(interop, client, link):
-    error = failed(
-        scenario(interop, client, f"{link}.mutationAsQuery"),
-        "METHOD_NOT_SUPPORTED", 405, -32005, path="wire.add", status=single_status(link, 405),
-    )
+    error = failed_alone(interop, client, f"{link}.mutationAsQuery", link, "METHOD_NOT_SUPPORTED", path="wire.add")
     assert "wire.add" in error["message"]
 
 
 def test_method_override_post_query_is_method_not_supported(interop):
     """`methodOverride: 'POST'` sends the query as POST; not allowed by default → 405."""
-    error = failed(
-        scenario(interop, "v11", "override.query"),
-        "METHOD_NOT_SUPPORTED", 405, -32005, path="wire.echo", status=405,
-    )
+    error = failed(scenario(interop, "v11", "override.query"), "METHOD_NOT_SUPPORTED", path="wire.echo", status=405)
     assert "POST" in error["message"]
 
 
@@ -263,7 +259,7 @@ def test_batch_of_queries_with_a_failing_call(interop, client, link):
     calls = scenario(interop, client, f"{link}.mixedQueries")["calls"]
     assert len(calls) == 5
     assert ok(calls[0]) == {"i": 0, "d": D(WHEN)}
-    failed(calls[1], "NOT_FOUND", 404, -32004, path="wire.notFound", status=batch_status(link, 404))
+    failed(calls[1], "NOT_FOUND", path="wire.notFound", status=batch_status(link, 404))
     assert ok(calls[2]) == "x"
     assert ok(calls[3]) == U
     assert_status_value(ok(calls[4]))
@@ -273,10 +269,10 @@ def test_batch_of_queries_with_a_failing_call(interop, client, link):
 def test_batch_of_mutations_with_failing_calls(interop, client, link):
     calls = scenario(interop, client, f"{link}.mixedMutations")["calls"]
     assert ok(calls[0]) == {"sum": 2}
-    error = failed(calls[1], "BAD_REQUEST", 400, -32600, path="wire.add", status=batch_status(link, 400))
+    error = failed(calls[1], "BAD_REQUEST", path="wire.add", status=batch_status(link, 400))
     assert "$.a" in error["message"]
     assert ok(calls[2]) == {"sum": 4}
-    failed(calls[3], "INTERNAL_SERVER_ERROR", 500, -32603, path="wire.boom", status=batch_status(link, 500))
+    failed(calls[3], "INTERNAL_SERVER_ERROR", path="wire.boom", status=batch_status(link, 500))
 
 
 @pytest.mark.parametrize(("client", "link"), COMBOS)
@@ -305,7 +301,7 @@ def test_batch_over_max_batch_size_fails_every_call(interop, client):
     calls = scenario(interop, client, "batch.tooMany")["calls"]
     assert len(calls) == 60
     # PAYLOAD_TOO_LARGE, as the catalog says (tRPC's own maxBatchSize answers BAD_REQUEST).
-    messages = {failed(call, "PAYLOAD_TOO_LARGE", 413, -32013, path=None, status=413)["message"] for call in calls}
+    messages = {failed(call, "PAYLOAD_TOO_LARGE", path=None, status=413)["message"] for call in calls}
     assert len(messages) == 1, messages
 
 
@@ -318,7 +314,7 @@ def test_slow_fast_and_failing_calls_together(interop, client, link):
     calls = result["calls"]
     assert ok(calls["slow"]) == {"done": D("1970-01-01T00:00:00.005Z")}
     assert ok(calls["fast"]) == {"fast": True}
-    failed(calls["notFound"], "NOT_FOUND", 404, -32004, path="wire.notFound", status=None)
+    failed(calls["notFound"], "NOT_FOUND", path="wire.notFound", status=None)
     assert sorted(result["order"]) == ["fast", "notFound", "slow"]
     if link in ("http", "stream"):
         # Separate requests (httpLink) or a streamed batch: the fast calls do not wait for the slow one.
@@ -426,15 +422,9 @@ def test_plain_json_mutation(interop, client, link):
 
 @pytest.mark.parametrize(("client", "link"), PLAIN_COMBOS)
 def test_plain_json_errors(interop, client, link):
-    error = failed(
-        scenario(interop, client, f"plain.{link}.notFound"),
-        "NOT_FOUND", 404, -32004, path="wire.notFound", status=single_status(link, 404),
-    )
+    error = failed_alone(interop, client, f"plain.{link}.notFound", link, "NOT_FOUND", path="wire.notFound")
     assert error["message"] == "Ticket not found"
-    error = failed(
-        scenario(interop, client, f"plain.{link}.badRequest"),
-        "BAD_REQUEST", 400, -32600, path="wire.add", status=single_status(link, 400),
-    )
+    error = failed_alone(interop, client, f"plain.{link}.badRequest", link, "BAD_REQUEST", path="wire.add")
     assert "$.b" in error["message"], error
 
 
@@ -442,5 +432,5 @@ def test_plain_json_errors(interop, client, link):
 def test_plain_json_batch(interop, client, link):
     calls = scenario(interop, client, f"plain.{link}.mixedQueries")["calls"]
     assert ok(calls[0]) == {"k": "v"}
-    failed(calls[1], "NOT_FOUND", 404, -32004, path="wire.notFound", status=batch_status(link, 404))
+    failed(calls[1], "NOT_FOUND", path="wire.notFound", status=batch_status(link, 404))
     assert ok(calls[2]) == U

@@ -11,16 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-import pytest
 
 from app.ai.redaction import StreamRestorer
-from tests.support.factories import member_client
-from tests.support.fake_openai import FakeOpenAI, http_error, shared_fake_openai, start_app_on_fake_provider, stream_answer
+from tests.support.factories import member_client, new_ticket
+from tests.support.fake_openai import http_error, stream_answer
+from tests.support.hosted import HostedApp
 from tests.support.servers import LiveServer
 from tests.support.trpc import TRPCClient
 
@@ -93,10 +92,6 @@ async def eventually(check: Any, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def new_ticket(client: TRPCClient, subject: str, description: str) -> dict[str, Any]:
-    return client.mutation("tickets.create", {"subject": subject, "description": description})
-
-
 # ---- the local engine -----------------------------------------------------------------------------
 
 
@@ -150,23 +145,10 @@ async def test_a_tone_longer_than_40_characters_is_refused(db: asyncpg.Pool, liv
 # ---- a hosted model through litellm ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def hosted(database_url: str) -> Iterator[tuple[LiveServer, FakeOpenAI]]:
-    fake = shared_fake_openai()
-    server = start_app_on_fake_provider(database_url, fake)
-    yield server, fake
-    server.stop()
-
-
-async def test_a_hosted_model_streams_its_chunks_with_pii_restored(
-    db: asyncpg.Pool, hosted: tuple[LiveServer, FakeOpenAI]
-) -> None:
-    server, fake = hosted
-    fake.reset()
-    org, _, client = await member_client(db, server, plan="business", role="agent")
-    ticket = new_ticket(client, "Invoice copy", "Please send the invoice to jane.doe@example.com today.")
+async def test_a_hosted_model_streams_its_chunks_with_pii_restored(db: asyncpg.Pool, hosted: HostedApp) -> None:
+    org, client, ticket = await hosted.agent_with_ticket(db, "Invoice copy", "Please send the invoice to jane.doe@example.com today.")
     # The model answers with the placeholder it was given; the client must see the address.
-    fake.queue_chat(stream_answer("Hello, we have sent the invoice to [EMAIL_1] just now."))
+    hosted.fake.queue_chat(stream_answer("Hello, we have sent the invoice to [EMAIL_1] just now."))
 
     events = await asyncio.to_thread(stream_events, client, {"ticketId": ticket["id"], "tone": "formal"})
 
@@ -175,11 +157,11 @@ async def test_a_hosted_model_streams_its_chunks_with_pii_restored(
     assert len(deltas) >= 5
     assert final["text"] == "".join(item["delta"] for item in deltas)
     assert final["text"] == "Hello, we have sent the invoice to jane.doe@example.com just now."
-    [request] = fake.chat_requests
+    [request] = hosted.fake.chat_requests
     assert request["stream"] is True and request["stream_options"] == {"include_usage": True}
     assert "jane.doe@example.com" not in json.dumps(request["messages"])
     assert '\\"formal\\"' in json.dumps(request["messages"][1]["content"])
-    assert fake.stream_endings == ["completed"]
+    assert hosted.fake.stream_endings == ["completed"]
     rows = await reply_rows(db, org.id)
     assert [(row["model"], row["prompt_tokens"], row["completion_tokens"]) for row in rows] == [
         ("openai/gpt-test", final["usage"]["promptTokens"], final["usage"]["completionTokens"])
@@ -188,15 +170,10 @@ async def test_a_hosted_model_streams_its_chunks_with_pii_restored(
     assert await operations_counted(db, org.id) == 1
 
 
-async def test_a_provider_failure_before_the_first_chunk_charges_nothing(
-    db: asyncpg.Pool, hosted: tuple[LiveServer, FakeOpenAI]
-) -> None:
-    server, fake = hosted
-    fake.reset()
-    org, _, client = await member_client(db, server, plan="business", role="agent")
-    ticket = new_ticket(client, "Login", "I cannot log in.")
+async def test_a_provider_failure_before_the_first_chunk_charges_nothing(db: asyncpg.Pool, hosted: HostedApp) -> None:
+    org, client, ticket = await hosted.agent_with_ticket(db, "Login", "I cannot log in.")
     for failure in (http_error(500), stream_answer("never sent", fail_after=0)):
-        fake.queue_chat(failure)
+        hosted.fake.queue_chat(failure)
         events = await asyncio.to_thread(stream_events, client, {"ticketId": ticket["id"]})
         error = error_of(events)
         assert error["data"]["code"] == "INTERNAL_SERVER_ERROR" and "not charged" in error["message"]
@@ -205,21 +182,16 @@ async def test_a_provider_failure_before_the_first_chunk_charges_nothing(
     assert await reply_rows(db, org.id) == [] and await suggestions(db, org.id) == []
 
 
-async def test_a_client_that_leaves_mid_stream_closes_the_provider_stream(
-    db: asyncpg.Pool, hosted: tuple[LiveServer, FakeOpenAI]
-) -> None:
-    server, fake = hosted
-    fake.reset()
-    org, _, client = await member_client(db, server, plan="business", role="agent")
-    ticket = new_ticket(client, "Slow export", "The export takes forever.")
+async def test_a_client_that_leaves_mid_stream_closes_the_provider_stream(db: asyncpg.Pool, hosted: HostedApp) -> None:
+    org, client, ticket = await hosted.agent_with_ticket(db, "Slow export", "The export takes forever.")
     words = " ".join(f"word{n}" for n in range(200))
-    fake.queue_chat(stream_answer(words, delay=0.05))
+    hosted.fake.queue_chat(stream_answer(words, delay=0.05))
 
     events = await asyncio.to_thread(stream_events, client, {"ticketId": ticket["id"]}, stop_after_deltas=3)
     assert len(values(events)) == 3
 
     async def provider_saw_the_close() -> bool:
-        return fake.stream_endings == ["closed"]
+        return hosted.fake.stream_endings == ["closed"]
 
     await eventually(provider_saw_the_close)
 

@@ -221,31 +221,25 @@ def test_9_mutation_batch(http):
     assert r.json() == [{"result": {"data": {"json": {"sum": 2}}}}, {"result": {"data": {"json": {"sum": 4}}}}]
 
 
-def test_10_query_posted_is_405_with_allow(http):
-    r = post(http, "wire.echo", {"json": 1})
+@pytest.mark.parametrize(
+    ("send", "method", "kind", "path", "allow"),
+    [
+        pytest.param(lambda http: post(http, "wire.echo", {"json": 1}), "POST", "query", "wire.echo", "GET", id="10-query-posted"),
+        pytest.param(
+            lambda http: get(http, "wire.add", {"json": {"a": 1, "b": 2}}), "GET", "mutation", "wire.add", "POST", id="11-mutation-via-get"
+        ),
+    ],
+)
+def test_10_11_the_wrong_method_is_405_with_allow(http, send, method, kind, path, allow):
+    r = send(http)
     assert r.status_code == 405
-    assert r.headers.get("allow") == "GET"
+    assert r.headers.get("allow") == allow
     assert r.json() == {
         "error": {
             "json": {
-                "message": 'Unsupported POST-request to query procedure at path "wire.echo"',
+                "message": f'Unsupported {method}-request to {kind} procedure at path "{path}"',
                 "code": -32005,
-                "data": {"code": "METHOD_NOT_SUPPORTED", "httpStatus": 405, "path": "wire.echo"},
-            }
-        }
-    }
-
-
-def test_11_mutation_via_get_is_405_with_allow(http):
-    r = get(http, "wire.add", {"json": {"a": 1, "b": 2}})
-    assert r.status_code == 405
-    assert r.headers.get("allow") == "POST"
-    assert r.json() == {
-        "error": {
-            "json": {
-                "message": 'Unsupported GET-request to mutation procedure at path "wire.add"',
-                "code": -32005,
-                "data": {"code": "METHOD_NOT_SUPPORTED", "httpStatus": 405, "path": "wire.add"},
+                "data": {"code": "METHOD_NOT_SUPPORTED", "httpStatus": 405, "path": path},
             }
         }
     }

@@ -1,6 +1,6 @@
 // Shared pieces: error and notice boxes, the upgrade note, the cost note of AI actions.
 import { describe, problem } from "./api";
-import { h, replace } from "./dom";
+import { h, replace, type Child } from "./dom";
 import { aiFeatures, refreshMe, session, usageLine } from "./session";
 
 export function errorBox(error: unknown): HTMLElement {
@@ -56,4 +56,35 @@ export function table(headers: string[], rows: HTMLElement[], caption?: string):
     h("thead", null, h("tr", null, headers.map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", null, rows),
   );
+}
+
+/** A form's look and what it does when submitted: its submit button's label, where its outcome shows, the work. */
+export interface FormAction {
+  class?: string;
+  submit: string;
+  status: HTMLElement;
+  run: () => Promise<void>;
+}
+
+/**
+ * A form of `fields`, then its submit button and status. A submit runs the action with the
+ * dashboard's usual care: the button is disabled while it runs (no double submission), the status
+ * is cleared first and shows the refusal if it fails (a tRPC error names the field), and the
+ * button comes back either way.
+ */
+export function actionForm(action: FormAction, ...fields: Child[]): HTMLFormElement {
+  const submit = h("button", { type: "submit" }, action.submit);
+  const onsubmit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    submit.disabled = true;
+    replace(action.status);
+    try {
+      await action.run();
+    } catch (error) {
+      replace(action.status, errorBox(error));
+    } finally {
+      submit.disabled = false;
+    }
+  };
+  return h("form", { class: action.class, onsubmit }, fields, submit, action.status);
 }

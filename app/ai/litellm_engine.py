@@ -171,91 +171,72 @@ class LitellmEngine:
     # -- operations --
 
     async def summarize(self, ticket: TicketText, settings: EngineSettings) -> AIResult[Summary]:
-        [sent_ticket], pii = _redacted(settings, [ticket])
         language = prompts.language_instruction("the summary", settings.language)
-        result = await self._ask(
-            "summarize",
-            Summary,
-            settings,
-            f"Summarize this support ticket. {language}",
-            [prompts.data_block("ticket", sent_ticket)],
+        return await self._ask_about(
+            "summarize", Summary, settings, f"Summarize this support ticket. {language}", ("ticket", ticket)
         )
-        return _restored(result, pii)
 
     async def sentiment(self, text: str, settings: EngineSettings) -> AIResult[Sentiment]:
-        [sent_text], pii = _redacted(settings, [text])
-        result = await self._ask(
+        return await self._ask_about(
             "sentiment",
             Sentiment,
             settings,
             "Rate the sentiment of this customer text.",
-            [prompts.data_block("text", sent_text)],
+            ("text", text),
+            finish=consistent_sentiment,
         )
-        return _restored(result, pii, consistent_sentiment)
 
     async def priority(self, ticket: TicketText, settings: EngineSettings) -> AIResult[Priority]:
-        [sent_ticket], pii = _redacted(settings, [ticket])
-        result = await self._ask(
-            "priority",
-            Priority,
-            settings,
-            "Suggest a priority for this support ticket.",
-            [prompts.data_block("ticket", sent_ticket)],
+        return await self._ask_about(
+            "priority", Priority, settings, "Suggest a priority for this support ticket.", ("ticket", ticket)
         )
-        return _restored(result, pii)
 
     async def tags(self, ticket: TicketText, existing_tags: list[str], settings: EngineSettings) -> AIResult[Tags]:
-        [sent_ticket], pii = _redacted(settings, [ticket])
-        result = await self._ask(
+        return await self._ask_about(
             "tags",
             Tags,
             settings,
             "Suggest tags for this support ticket. The organization's existing tags are listed in <existing_tags>.",
-            [prompts.data_block("ticket", sent_ticket), prompts.data_block("existing_tags", existing_tags)],
+            ("ticket", ticket),
+            ("existing_tags", existing_tags),
+            finish=lambda tags: Tags(tags=normalized_tags(tags.tags)),
         )
-        return _restored(result, pii, lambda tags: Tags(tags=normalized_tags(tags.tags)))
 
     async def replies(
         self, ticket: TicketText, article: Candidate | None, settings: EngineSettings
     ) -> AIResult[Replies]:
         [sent_ticket, sent_article], pii = _redacted(settings, [ticket, article])
-        instructions = (
+        instructions, blocks = prompts.reply_material(
             "Draft replies to the customer in this support ticket. The organization's preferred tone "
             f"is {json.dumps(settings.reply_tone)}: use it for the first draft. "
-            + prompts.language_instruction("the replies", settings.language)
+            + prompts.language_instruction("the replies", settings.language),
+            sent_ticket,
+            sent_article,
         )
-        blocks = [prompts.data_block("ticket", sent_ticket)]
-        if sent_article is not None:
-            instructions += " A knowledge-base article that may help is in <article>."
-            blocks.append(prompts.data_block("article", sent_article))
         result = await self._ask("replies", Replies, settings, instructions, blocks, check=replies_problem)
         return _restored(result, pii)
 
     async def classify(
         self, ticket: TicketText, taxonomy: list[IntentDefinition], settings: EngineSettings
     ) -> AIResult[Classification]:
-        [sent_ticket], pii = _redacted(settings, [ticket])
-        result = await self._ask(
+        return await self._ask_about(
             "classify",
             Classification,
             settings,
             "Classify the intent of this support ticket. The intents to choose from are listed in <intents>.",
-            [prompts.data_block("ticket", sent_ticket), prompts.data_block("intents", taxonomy)],
+            ("ticket", ticket),
+            ("intents", taxonomy),
             check=intent_problem(taxonomy),
         )
-        return _restored(result, pii)
 
     async def improve(self, text: str, tone: str | None, settings: EngineSettings) -> AIResult[ImprovedText]:
-        [sent_text], pii = _redacted(settings, [text])
-        result = await self._ask(
+        return await self._ask_about(
             "improve",
             ImprovedText,
             settings,
-            "Improve this draft reply, keeping its language. "
-            f"Requested tone: {json.dumps(tone or settings.reply_tone)}.",
-            [prompts.data_block("draft", sent_text)],
+            f"Improve this draft reply, keeping its language. Requested tone: {json.dumps(tone or settings.reply_tone)}.",
+            ("draft", text),
         )
-        return _restored(result, pii)
 
     async def rank(
         self, ticket: TicketText, candidates: list[Candidate], kind: str, settings: EngineSettings
@@ -276,19 +257,6 @@ class LitellmEngine:
     async def analyze(
         self, ticket: TicketText, existing_tags: list[str], settings: EngineSettings
     ) -> AIResult[Analysis]:
-        [sent_ticket], pii = _redacted(settings, [ticket])
-        instructions = (
-            "Analyse this support ticket. The organization's existing tags are listed in <existing_tags>. "
-            + prompts.language_instruction("the summary", settings.language)
-        )
-        result = await self._ask(
-            "analyze",
-            Analysis,
-            settings,
-            instructions,
-            [prompts.data_block("ticket", sent_ticket), prompts.data_block("existing_tags", existing_tags)],
-        )
-
         def cleaned(analysis: Analysis) -> Analysis:
             return msgspec.structs.replace(
                 analysis,
@@ -296,7 +264,16 @@ class LitellmEngine:
                 sentiment=consistent_sentiment(analysis.sentiment),
             )
 
-        return _restored(result, pii, cleaned)
+        return await self._ask_about(
+            "analyze",
+            Analysis,
+            settings,
+            "Analyse this support ticket. The organization's existing tags are listed in <existing_tags>. "
+            + prompts.language_instruction("the summary", settings.language),
+            ("ticket", ticket),
+            ("existing_tags", existing_tags),
+            finish=cleaned,
+        )
 
     async def embed(self, texts: list[str], settings: EngineSettings) -> AIResult[Embeddings]:
         model = self.embedding_model_name(settings)
@@ -420,6 +397,27 @@ class LitellmEngine:
                 continue
             return AIResult(value=answer, usage=usage, model=model)
         raise AIError(f"AI operation {operation!r} failed on every model: " + "; ".join(failures))
+
+    async def _ask_about(
+        self,
+        operation: str,
+        answer_type: type[AnswerT],
+        settings: EngineSettings,
+        instructions: str,
+        customer_data: tuple[str, Any],
+        *organization_data: tuple[str, Any],
+        check: Callable[[AnswerT], str | None] | None = None,
+        finish: Callable[[AnswerT], AnswerT] | None = None,
+    ) -> AIResult[AnswerT]:
+        """An operation on one piece of customer text, as a (tag, value) data block: it is redacted
+        before it is sent and restored in the answer. The organization's own lists (its tags, its
+        intents) hold no customer data and go as they are."""
+        tag, value = customer_data
+        [sent_value], pii = _redacted(settings, [value])
+        blocks = [prompts.data_block(tag, sent_value)]
+        blocks += [prompts.data_block(name, data) for name, data in organization_data]
+        result = await self._ask(operation, answer_type, settings, instructions, blocks, check=check)
+        return _restored(result, pii, finish)
 
     async def _ask_model(
         self,

@@ -43,14 +43,12 @@ async def stream_reply(
     from app.ai.litellm_engine import _ModelGaveUp, _redacted  # the engine imports this module
 
     [sent_ticket, sent_article], pii = _redacted(settings, [ticket, article])
-    instructions = (
+    instructions, blocks = prompts.reply_material(
         f"Draft one reply to the customer in this support ticket, in this tone: {json.dumps(tone or settings.reply_tone)}. "
-        + prompts.language_instruction("the reply", settings.language)
+        + prompts.language_instruction("the reply", settings.language),
+        sent_ticket,
+        sent_article,
     )
-    blocks = [prompts.data_block("ticket", sent_ticket)]
-    if sent_article is not None:
-        instructions += " A knowledge-base article that may help is in <article>."
-        blocks.append(prompts.data_block("article", sent_article))
     messages = [
         {"role": "system", "content": prompts.system_prompt(PROMPT, settings.system_prompts)},
         {"role": "user", "content": prompts.user_message(instructions, *blocks)},

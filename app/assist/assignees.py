@@ -34,10 +34,17 @@ _SUBJECTS_PER_AGENT = 5
 _LITERAL_EXPERTISE_PRIOR = 0.8
 
 
-class AssigneeSuggestion(msgspec.Struct, frozen=True, kw_only=True):
+class TriageAssignee(msgspec.Struct, frozen=True, kw_only=True):
+    """The agent auto-triage picked for a ticket, and how sure the pick is (0..1)."""
+
     agentId: UUID
     agentName: str
     confidence: float
+
+
+class AssigneeSuggestion(TriageAssignee, frozen=True, kw_only=True):
+    """The agent suggested for a ticket, how sure the suggestion is (0..1), and why."""
+
     reasoning: str
 
 

@@ -32,7 +32,7 @@ import msgspec
 
 from app.ai.choose import choose_engine
 from app.ai.interface import AIError, Analysis, EngineSettings, TicketText, TokenUsage
-from app.assist.assignees import rank_agents
+from app.assist.assignees import TriageAssignee, rank_agents
 from app.assist.queries import TicketForAI, load_ticket_for_ai
 from app.assist.settings import OrgAISettings
 from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
@@ -54,12 +54,6 @@ RETRY_BACKOFF_SECONDS = (2, 10, 30)
 # in this process wakes the worker at once.
 POLL_SECONDS = 2.0
 MAX_TAGS = 50
-
-
-class TriageAssignee(msgspec.Struct, frozen=True, kw_only=True):
-    agentId: UUID
-    agentName: str
-    confidence: float
 
 
 class TriageSuggestion(msgspec.Struct, frozen=True, kw_only=True):

@@ -207,6 +207,7 @@ export interface AssigneeOutput {
   suggestionId: string;
 }
 
+/** The agent suggested for a ticket, how sure the suggestion is (0..1), and why. */
 export interface AssigneeSuggestion {
   /** (a UUID) */
   agentId: string;
@@ -903,6 +904,7 @@ export interface TokenUsageReport {
   totals: UsageTotals;
 }
 
+/** The agent auto-triage picked for a ticket, and how sure the pick is (0..1). */
 export interface TriageAssignee {
   /** (a UUID) */
   agentId: string;

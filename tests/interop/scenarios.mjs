@@ -102,6 +102,25 @@ async function settle(promise, t0 = performance.now()) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Calls made together (`calls` makes them; each [name, promise]), settled, with the order in which
+ * they finished: { order: [name, ...], calls: { name: settled } }.
+ */
+async function settleInOrder(calls) {
+  const t0 = performance.now();
+  const order = [];
+  const named = calls();
+  const settled = await Promise.all(
+    named.map(([name, p]) =>
+      settle(p, t0).then((r) => {
+        order.push(name);
+        return r;
+      }),
+    ),
+  );
+  return { order, calls: Object.fromEntries(named.map(([name], i) => [name, settled[i]])) };
+}
+
 function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
@@ -110,6 +129,37 @@ function withTimeout(promise, ms, what) {
       timer = setTimeout(() => rej(new Error(`scenario timed out after ${ms} ms: ${what}`)), ms);
     }),
   ]);
+}
+
+// Subscribes and records what arrives (`record` turns each value into an event) until the stream
+// ends with an error or completes, `until` holds for a value (then it unsubscribes at once, before
+// anything else can arrive), or `ms` pass (then a 'timeout' event); then unsubscribes.
+async function recordSubscription(procedure, input, { ms, what, record, until = () => false, started = false }) {
+  const events = [];
+  let subscription;
+  const done = new Promise((resolve) => {
+    subscription = procedure.subscribe(input, {
+      ...(started ? { onStarted: () => events.push({ type: 'started' }) } : {}),
+      onData: (d) => {
+        events.push(record(d));
+        if (until(d)) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      },
+      onError: (e) => {
+        events.push({ type: 'error', error: describeError(e) });
+        resolve();
+      },
+      onComplete: () => {
+        events.push({ type: 'complete' });
+        resolve();
+      },
+    });
+  });
+  await withTimeout(done, ms, what).catch((e) => events.push({ type: 'timeout', message: e.message }));
+  subscription?.unsubscribe?.();
+  return events;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -238,21 +288,12 @@ function scenarios(clients) {
       return { calls: settled, totalMs: Math.round(performance.now() - t0) };
     };
     // Resolution order of a slow, a fast and a failing call made together.
-    s[L('order')] = async () => {
-      const t0 = performance.now();
-      const order = [];
-      const track = (name, p) =>
-        settle(p, t0).then((r) => {
-          order.push(name);
-          return r;
-        });
-      const settled = await Promise.all([
-        track('slow', client.wire.slow.query({ ms: 800, value: { done: new Date(5) } })),
-        track('fast', client.wire.echo.query({ fast: true })),
-        track('notFound', client.wire.notFound.query()),
+    s[L('order')] = async () =>
+      settleInOrder(() => [
+        ['slow', client.wire.slow.query({ ms: 800, value: { done: new Date(5) } })],
+        ['fast', client.wire.echo.query({ fast: true })],
+        ['notFound', client.wire.notFound.query()],
       ]);
-      return { order, calls: { slow: settled[0], fast: settled[1], notFound: settled[2] } };
-    };
     // Aborting a call rejects it on the client (well before the server would answer).
     s[L('abort')] = async () => {
       const ac = new AbortController();
@@ -282,81 +323,31 @@ function scenarios(clients) {
   const { sub, override, streamAccept, batchMax5 } = clients.extra;
   if (sub) {
     s['sub.ticks'] = async () => {
-      const events = [];
       const t0 = performance.now();
-      const done = new Promise((resolve) => {
-        const subscription = sub.wire.ticks.subscribe(
-          { count: 3, intervalMs: 50 },
-          {
-            onStarted: () => events.push({ type: 'started' }),
-            onData: (d) => events.push({ type: 'data', value: tag(d), atIsDate: d?.at instanceof Date }),
-            onError: (e) => {
-              events.push({ type: 'error', error: describeError(e) });
-              resolve(subscription);
-            },
-            onComplete: () => {
-              events.push({ type: 'complete' });
-              resolve(subscription);
-            },
-          },
-        );
+      const events = await recordSubscription(sub.wire.ticks, { count: 3, intervalMs: 50 }, {
+        ms: 8000,
+        what: 'sub.ticks',
+        started: true,
+        record: (d) => ({ type: 'data', value: tag(d), atIsDate: d?.at instanceof Date }),
       });
-      const subscription = await withTimeout(done, 8000, 'sub.ticks').catch((e) => {
-        events.push({ type: 'timeout', message: e.message });
-        return null;
-      });
-      subscription?.unsubscribe?.();
       return { events, ms: Math.round(performance.now() - t0) };
     };
     // Invalid input: the error arrives in-stream (serialized-error) and ends the subscription.
     s['sub.badInput'] = async () => {
-      const events = [];
-      let subscription;
-      const done = new Promise((resolve) => {
-        subscription = sub.wire.ticks.subscribe(
-          { count: 'three', intervalMs: 10 },
-          {
-            onData: (d) => events.push({ type: 'data', value: tag(d) }),
-            onError: (e) => {
-              events.push({ type: 'error', error: describeError(e) });
-              resolve();
-            },
-            onComplete: () => {
-              events.push({ type: 'complete' });
-              resolve();
-            },
-          },
-        );
+      const events = await recordSubscription(sub.wire.ticks, { count: 'three', intervalMs: 10 }, {
+        ms: 5000,
+        what: 'sub.badInput',
+        record: (d) => ({ type: 'data', value: tag(d) }),
       });
-      await withTimeout(done, 5000, 'sub.badInput').catch((e) => events.push({ type: 'timeout', message: e.message }));
-      subscription?.unsubscribe?.();
       return { events };
     };
     // Unsubscribing early stops the stream; the server keeps serving afterwards.
     s['sub.unsubscribe'] = async () => {
-      const events = [];
-      await new Promise((resolve) => {
-        const subscription = sub.wire.ticks.subscribe(
-          { count: 1000, intervalMs: 20 },
-          {
-            onData: (d) => {
-              events.push({ type: 'data', n: d?.n });
-              if (d?.n === 2) {
-                subscription.unsubscribe();
-                resolve();
-              }
-            },
-            onError: (e) => {
-              events.push({ type: 'error', error: describeError(e) });
-              resolve();
-            },
-            onComplete: () => {
-              events.push({ type: 'complete' });
-              resolve();
-            },
-          },
-        );
-        setTimeout(resolve, 5000);
+      const events = await recordSubscription(sub.wire.ticks, { count: 1000, intervalMs: 20 }, {
+        ms: 5000,
+        what: 'sub.unsubscribe',
+        record: (d) => ({ type: 'data', n: d?.n }),
+        until: (d) => d?.n === 2,
       });
       await sleep(100);
       const after = await settle(clients.links.http.wire.echo.query('still up'));
@@ -375,29 +366,11 @@ function scenarios(clients) {
       const assist = c.createTRPCClient({
         links: [c.httpSubscriptionLink({ url, transformer: superjson, EventSource, eventSourceOptions: { fetch: authorized } })],
       });
-      const events = [];
-      let subscription;
-      const done = new Promise((resolve) => {
-        subscription = assist.ai.streamReply.subscribe(
-          { ticketId, tone: 'formal' },
-          {
-            onData: (d) => {
-              events.push({ type: 'data', value: tag(d) });
-
-            },
-            onError: (e) => {
-              events.push({ type: 'error', error: describeError(e) });
-              resolve();
-            },
-            onComplete: () => {
-              events.push({ type: 'complete' });
-              resolve();
-            },
-          },
-        );
+      const events = await recordSubscription(assist.ai.streamReply, { ticketId, tone: 'formal' }, {
+        ms: 20000,
+        what: 'sub.streamReply',
+        record: (d) => ({ type: 'data', value: tag(d) }),
       });
-      await withTimeout(done, 20000, 'sub.streamReply').catch((e) => events.push({ type: 'timeout', message: e.message }));
-      subscription?.unsubscribe?.();
       return { events };
     };
   }
@@ -407,20 +380,11 @@ function scenarios(clients) {
     s['override.query'] = async () => settle(override.wire.echo.query({ via: 'POST' }));
   }
   if (streamAccept) {
-    s['streamAccept.order'] = async () => {
-      const t0 = performance.now();
-      const order = [];
-      const track = (name, p) =>
-        settle(p, t0).then((r) => {
-          order.push(name);
-          return r;
-        });
-      const settled = await Promise.all([
-        track('slow', streamAccept.wire.slow.query({ ms: 600, value: 'slow' })),
-        track('fast', streamAccept.wire.echo.query({ at: WHEN })),
+    s['streamAccept.order'] = async () =>
+      settleInOrder(() => [
+        ['slow', streamAccept.wire.slow.query({ ms: 600, value: 'slow' })],
+        ['fast', streamAccept.wire.echo.query({ at: WHEN })],
       ]);
-      return { order, calls: { slow: settled[0], fast: settled[1] } };
-    };
   }
   if (batchMax5) {
     // 12 calls split by the client into batches of at most 5: results still map to calls.

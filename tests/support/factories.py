@@ -5,6 +5,7 @@
     client = login(live_server, user)          # a TRPCClient holding the session cookie
     key = await create_api_key(db, org.id, ("ticket:read",))
     org, user, client = await member_client(db, live_server, role="viewer")
+    ticket = new_ticket(client, "Login fails", "I cannot log in.")  # through tickets.create
 
 Rows are written straight to the database (fast, no procedure needed); logging in goes through
 `auth.login` over HTTP, so the cookie is exactly what a browser would hold.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -110,3 +112,7 @@ async def member_client(
     # The login is blocking HTTP; run it off the loop so a server sharing this loop is not starved.
     client = await asyncio.to_thread(login, live_server, user)
     return org, user, client
+
+
+def new_ticket(client: TRPCClient, subject: str, description: Any, **fields: Any) -> dict[str, Any]:
+    return client.mutation("tickets.create", {"subject": subject, "description": description, **fields})

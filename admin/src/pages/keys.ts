@@ -1,7 +1,7 @@
 // API keys: create with scopes (the secret is shown once, with a copy button), list, revoke.
 import { trpc, type ApiKey } from "../api";
 import { field, formatDate, formatDateTime, h, replace } from "../dom";
-import { errorBox, table } from "../ui";
+import { actionForm, errorBox, table } from "../ui";
 
 const SCOPES = [
   ["ticket:read", "Read tickets, articles, members and usage"],
@@ -60,57 +60,45 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     }
   }
 
-  const create = h("button", { type: "submit" }, "Create key");
-  const form = h(
-    "form",
-    {
-      class: "key-form",
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        create.disabled = true;
-        replace(status);
-        replace(secret);
-        try {
-          const scopes: Scope[] = boxes.filter((item) => item.box.checked).map((item) => item.scope);
-          const created = await trpc.apiKeys.create.mutate({ name: name.value, scopes });
-          const value = h("input", { type: "text", readonly: true, value: created.key, class: "secret", "aria-label": "New key secret" });
-          const copied = h("span", { "aria-live": "polite" });
-          replace(
-            secret,
-            h("p", null, h("strong", null, `Key "${created.name}" created. `), "Copy the secret now: it is shown only once and cannot be shown again."),
-            h(
-              "div",
-              { class: "row" },
-              value,
-              h("button", {
-                type: "button",
-                onclick: async () => {
-                  value.select();
-                  try {
-                    await navigator.clipboard.writeText(created.key);
-                    replace(copied, "Copied.");
-                  } catch {
-                    replace(copied, "Selected: press Ctrl+C to copy.");
-                  }
-                },
-              }, "Copy"),
-              copied,
-            ),
-          );
-          name.value = "";
-          await reload();
-        } catch (error) {
-          replace(status, errorBox(error));
-        } finally {
-          create.disabled = false;
-        }
-      },
-    },
+  // The secret is shown once, here; only its hash is stored.
+  async function createKey(): Promise<void> {
+    replace(secret);
+    const scopes: Scope[] = boxes.filter((item) => item.box.checked).map((item) => item.scope);
+    const created = await trpc.apiKeys.create.mutate({ name: name.value, scopes });
+    const value = h("input", { type: "text", readonly: true, value: created.key, class: "secret", "aria-label": "New key secret" });
+    const copied = h("span", { "aria-live": "polite" });
+    replace(
+      secret,
+      h("p", null, h("strong", null, `Key "${created.name}" created. `), "Copy the secret now: it is shown only once and cannot be shown again."),
+      h(
+        "div",
+        { class: "row" },
+        value,
+        h("button", {
+          type: "button",
+          onclick: async () => {
+            value.select();
+            try {
+              await navigator.clipboard.writeText(created.key);
+              replace(copied, "Copied.");
+            } catch {
+              replace(copied, "Selected: press Ctrl+C to copy.");
+            }
+          },
+        }, "Copy"),
+        copied,
+      ),
+    );
+    name.value = "";
+    await reload();
+  }
+
+  const form = actionForm(
+    { class: "key-form", submit: "Create key", status, run: createKey },
     h("h2", null, "New key"),
     field("Name", name),
     h("fieldset", null, h("legend", null, "Scopes"), boxes.map((item) => h("label", { class: "checkbox" }, item.box, ` ${item.scope} — ${item.meaning}`))),
-    create,
   );
-  main.append(h("h1", null, "API keys"), h("p", { class: "hint" }, "Keys let other servers call the API with Authorization: Bearer <key>. Only a hash is stored."), form, status, secret, list);
+  main.append(h("h1", null, "API keys"), h("p", { class: "hint" }, "Keys let other servers call the API with Authorization: Bearer <key>. Only a hash is stored."), form, secret, list);
   await reload();
 }

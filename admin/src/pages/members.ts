@@ -3,7 +3,7 @@
 import { problem, trpc, type Member } from "../api";
 import { field, formatDate, h, replace } from "../dom";
 import { refreshMe, session } from "../session";
-import { errorBox, table } from "../ui";
+import { actionForm, errorBox, table } from "../ui";
 
 const ROLES = ["admin", "agent", "viewer"] as const;
 type Role = (typeof ROLES)[number];
@@ -68,33 +68,25 @@ export async function renderMembers(main: HTMLElement): Promise<void> {
   const password = h("input", { type: "password", name: "password", autocomplete: "new-password" });
   const expertise = h("input", { type: "text", name: "expertise", placeholder: "billing, shipping" });
   const createStatus = h("div", { class: "status", "aria-live": "polite" });
-  const form = h(
-    "form",
-    {
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        replace(createStatus);
-        try {
-          const created = await trpc.users.create.mutate({
-            email: email.value,
-            name: name.value,
-            role: role.value as Role,
-            ...(password.value ? { password: password.value } : {}),
-            expertise: expertise.value.split(",").map((tag) => tag.trim()).filter(Boolean),
-          });
-          replace(createStatus, h("p", { class: "notice", role: "status" }, `${created.name} added as ${created.role}.`));
-          for (const input of [email, name, password, expertise]) input.value = "";
-          await reload();
-        } catch (error) {
-          replace(createStatus, errorBox(error));
-        }
-      },
-    },
+  // Without a password the member exists but cannot sign in until one is set.
+  async function addMember(): Promise<void> {
+    const created = await trpc.users.create.mutate({
+      email: email.value,
+      name: name.value,
+      role: role.value as Role,
+      ...(password.value ? { password: password.value } : {}),
+      expertise: expertise.value.split(",").map((tag) => tag.trim()).filter(Boolean),
+    });
+    replace(createStatus, h("p", { class: "notice", role: "status" }, `${created.name} added as ${created.role}.`));
+    for (const input of [email, name, password, expertise]) input.value = "";
+    await reload();
+  }
+
+  const form = actionForm(
+    { submit: "Add member", status: createStatus, run: addMember },
     h("h2", null, "Add a member"),
     h("div", { class: "row" }, field("Email", email), field("Full name", name), field("Role", role)),
     h("div", { class: "row" }, field("Password", password, "Optional: without one the member cannot sign in until it is set"), field("Expertise", expertise, "Comma-separated tags, used to suggest assignees")),
-    h("button", { type: "submit" }, "Add member"),
-    createStatus,
   );
   main.append(h("h1", null, "Members"), status, list, form);
   await reload();

@@ -1,7 +1,7 @@
 // Settings: the organization's AI settings (org.get / org.update).
 import { trpc, type Organization } from "../api";
 import { field, h, replace } from "../dom";
-import { errorBox, table } from "../ui";
+import { actionForm, table } from "../ui";
 
 const OPERATIONS = ["summarize", "sentiment", "priority", "tags", "replies", "classify", "improve", "rank", "analyze"] as const;
 type Operation = (typeof OPERATIONS)[number];
@@ -57,41 +57,29 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
   });
   const keepText = h("input", { type: "checkbox", name: "keepFeedbackText", checked: ai.keepFeedbackText });
   const status = h("div", { class: "status", "aria-live": "polite" });
-  const save = h("button", { type: "submit" }, "Save settings");
-
-  const form = h(
-    "form",
-    {
-      class: "settings",
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        save.disabled = true;
-        replace(status);
-        const systemPrompts: Partial<Record<Operation, string>> = {};
-        for (const { operation, area } of prompts) if (area.value.trim()) systemPrompts[operation] = area.value;
-        try {
-          const saved: Organization = await trpc.org.update.mutate({
-            aiSettings: {
-              model: model.value || null,
-              fallbackModels: fallbacks.filter((item) => item.box.checked).map((item) => item.name),
-              systemPrompts,
-              intentTaxonomy: parseTaxonomy(taxonomy.value),
-              replyTone: tone.value.trim(),
-              autoTriage: autoTriage.checked,
-              autoTriageApply: applyBoxes.filter((item) => item.box.checked).map((item) => item.name),
-              autoTriageAssigneeMinConfidence: Number(threshold.value),
-              keepFeedbackText: keepText.checked,
-              redactPii: redact.checked,
-            },
-          });
-          replace(status, h("p", { class: "notice", role: "status" }, `Saved at ${saved.updatedAt.toISOString().slice(11, 19)} UTC.`));
-        } catch (error) {
-          replace(status, errorBox(error));
-        } finally {
-          save.disabled = false;
-        }
+  // Empty prompt boxes send nothing: the built-in prompt stays.
+  async function saveSettings(): Promise<void> {
+    const systemPrompts: Partial<Record<Operation, string>> = {};
+    for (const { operation, area } of prompts) if (area.value.trim()) systemPrompts[operation] = area.value;
+    const saved: Organization = await trpc.org.update.mutate({
+      aiSettings: {
+        model: model.value || null,
+        fallbackModels: fallbacks.filter((item) => item.box.checked).map((item) => item.name),
+        systemPrompts,
+        intentTaxonomy: parseTaxonomy(taxonomy.value),
+        replyTone: tone.value.trim(),
+        autoTriage: autoTriage.checked,
+        autoTriageApply: applyBoxes.filter((item) => item.box.checked).map((item) => item.name),
+        autoTriageAssigneeMinConfidence: Number(threshold.value),
+        keepFeedbackText: keepText.checked,
+        redactPii: redact.checked,
       },
-    },
+    });
+    replace(status, h("p", { class: "notice", role: "status" }, `Saved at ${saved.updatedAt.toISOString().slice(11, 19)} UTC.`));
+  }
+
+  const form = actionForm(
+    { class: "settings", submit: "Save settings", status, run: saveSettings },
     h("h2", null, "Models"),
     field("Model", model, "From the models this server can run; the default is the server's engine."),
     h("fieldset", null, h("legend", null, "Fallback models (tried in order when the model fails)"), fallbacks.map((item) => h("label", { class: "checkbox" }, item.box, ` ${item.name}`))),
@@ -116,8 +104,6 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
       area.setAttribute("aria-label", `System prompt for ${operation}`);
       return h("tr", null, h("th", { scope: "row" }, operation), h("td", null, area));
     })),
-    save,
-    status,
   );
   main.append(h("h1", null, "Settings"), h("p", { class: "hint" }, `${org.name} · ${org.plan} plan`), form);
 }

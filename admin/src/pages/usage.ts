@@ -57,42 +57,43 @@ function chart(container: HTMLElement, days: number[], tokens: number[]): void {
   );
 }
 
+/** A table of a label then right-aligned figures per row; a row says so when there is none. */
+function figuresTable(headers: string[], caption: string, rows: string[][], empty: string): HTMLTableElement {
+  const body = rows.map(([label, ...figures]) => h("tr", null, h("td", null, label), figures.map((figure) => h("td", { class: "num" }, figure))));
+  if (body.length === 0) body.push(h("tr", null, h("td", { colspan: headers.length }, empty)));
+  return table(headers, body, caption);
+}
+
 function groupTable(caption: string, key: string, report: UsageReport): HTMLTableElement {
-  const rows = groups(report).map((row) =>
-    h(
-      "tr",
-      null,
-      h("td", null, groupKey(row)),
-      h("td", { class: "num" }, formatNumber(row.operations)),
-      h("td", { class: "num" }, formatNumber(row.promptTokens)),
-      h("td", { class: "num" }, formatNumber(row.completionTokens)),
-      h("td", { class: "num" }, formatNumber(row.totalTokens)),
-      h("td", { class: "num" }, formatCost(row.costUsd)),
-    ),
+  return figuresTable(
+    [key, "Model calls", "Prompt tokens", "Completion tokens", "Total tokens", "Cost (USD)"],
+    caption,
+    groups(report).map((row) => [
+      groupKey(row),
+      formatNumber(row.operations),
+      formatNumber(row.promptTokens),
+      formatNumber(row.completionTokens),
+      formatNumber(row.totalTokens),
+      formatCost(row.costUsd),
+    ]),
+    "Nothing used in this range.",
   );
-  if (rows.length === 0) rows.push(h("tr", null, h("td", { colspan: 6 }, "Nothing used in this range.")));
-  return table([key, "Model calls", "Prompt tokens", "Completion tokens", "Total tokens", "Cost (USD)"], rows, caption);
 }
 
 /** How people judged the AI's answers, per operation: the figure that says which ones help. */
 function acceptanceTable(stats: FeedbackStats): HTMLTableElement {
-  const rows = stats.groups.map((group) =>
-    h(
-      "tr",
-      null,
-      h("td", null, group.operation ?? "—"),
-      h("td", { class: "num" }, formatNumber(group.suggestions)),
-      h("td", { class: "num" }, formatNumber(group.verdicts)),
-      h("td", { class: "num" }, rate(group.acceptanceRate)),
-      h("td", { class: "num" }, rate(group.editRate)),
-      h("td", { class: "num" }, rate(group.rejectionRate)),
-    ),
-  );
-  if (rows.length === 0) rows.push(h("tr", null, h("td", { colspan: 6 }, "No AI suggestion in this range.")));
-  return table(
+  return figuresTable(
     ["Operation", "Suggestions", "Verdicts", "Accepted", "Edited", "Rejected"],
-    rows,
     "Feedback on AI suggestions, per operation (last 30 days)",
+    stats.groups.map((group) => [
+      group.operation ?? "—",
+      formatNumber(group.suggestions),
+      formatNumber(group.verdicts),
+      rate(group.acceptanceRate),
+      rate(group.editRate),
+      rate(group.rejectionRate),
+    ]),
+    "No AI suggestion in this range.",
   );
 }
 

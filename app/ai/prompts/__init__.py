@@ -76,6 +76,18 @@ def data_block(tag: str, value: object) -> str:
     return f"<{tag}>\n{encoded}\n</{tag}>"
 
 
+def reply_material(instructions: str, ticket: object, article: object | None) -> tuple[str, list[str]]:
+    """A reply draft's instructions and data blocks: the ticket, and the knowledge-base article that
+    may help when there is one (named in the instructions, so the model knows to look at it).
+    The same for drafts asked whole and streamed, so the two stay alike."""
+    if article is None:
+        return instructions, [data_block("ticket", ticket)]
+    return (
+        instructions + " A knowledge-base article that may help is in <article>.",
+        [data_block("ticket", ticket), data_block("article", article)],
+    )
+
+
 def user_message(instructions: str, *blocks: str) -> str:
     """The task-specific instructions, then the data notice, then the delimited data blocks."""
     return "\n\n".join([instructions.strip(), DATA_NOTICE, *blocks])
