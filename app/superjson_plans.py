@@ -145,10 +145,10 @@ def _compile(info: inspect.Type, building: set[type]) -> Fix | None:
         return _compile_struct(info, building)
     if isinstance(info, (inspect.ListType, inspect.VarTupleType)):
         item = _compile(info.item_type, building)
-        return None if item is None else _list_fix(item)
+        return None if item is None else _members_fix(item, list)
     if isinstance(info, inspect.DictType):
         item = _compile(info.value_type, building)
-        return None if item is None else _dict_fix(item)
+        return None if item is None else _members_fix(item, dict)
     if isinstance(info, inspect.UnionType):
         members = [member for member in info.types if not isinstance(member, inspect.NoneType)]
         fixes = [_compile(member, building) for member in members]
@@ -209,27 +209,18 @@ def _struct_fix(steps: list[tuple[str, str, Fix]]) -> Fix:
     return fix_struct
 
 
-def _list_fix(item_fix: Fix) -> Fix:
-    def fix_list(value: Any, annotations: Annotations, path: str) -> Any:
-        if type(value) is not list:
+def _members_fix(item_fix: Fix, container: type) -> Fix:
+    """A fix for each item of a list (paths by index) or each value of a dict (by escaped key)."""
+
+    def fix_members(value: Any, annotations: Annotations, path: str) -> Any:
+        if type(value) is not container:
             raise NoPlan
-        for index, item in enumerate(value):
-            value[index] = item_fix(item, annotations, _path(path, str(index)))
-        return value
-
-    return fix_list
-
-
-def _dict_fix(item_fix: Fix) -> Fix:
-    def fix_dict(value: Any, annotations: Annotations, path: str) -> Any:
-        if type(value) is not dict:
-            raise NoPlan
-        for key, item in value.items():
+        for key, item in value.items() if container is dict else enumerate(value):
             step = escape_key(key) if type(key) is str else str(key)
             value[key] = item_fix(item, annotations, _path(path, step))
         return value
 
-    return fix_dict
+    return fix_members
 
 
 def _walk_fix() -> Fix:
