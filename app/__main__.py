@@ -62,6 +62,9 @@ def main(app_factory: str = "app.server:create_app_from_env") -> int:
             http="httptools",
             log_level="warning",
             access_log=False,
+            # No `server: uvicorn` on every answer: it tells a scanner what to try, and costs a
+            # header per answer on the hot path.
+            server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             # X-Forwarded-* are read by app.trpc.origin, and only from TRUSTED_PROXIES; uvicorn's
             # own handling would believe them from 127.0.0.1 by default.

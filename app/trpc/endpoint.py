@@ -160,26 +160,24 @@ def _item(outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
 
 
 async def _serve_json(exchange: _Exchange) -> None:
-    count = len(exchange.parsed.calls)
-    if count == 1:
-        outcome = await _cancel_on_disconnect(exchange.receive, exchange.call(0))
-        outcomes = None if outcome is None else [outcome]
-    else:
-        outcomes = await _cancel_on_disconnect(
-            exchange.receive, gather_eagerly([exchange.call(index) for index in range(count)])
-        )
-    if outcomes is None:
-        return  # the client left; nobody is listening for an answer
     parsed, headers, effects = exchange.parsed, exchange.headers, exchange.effects
     debug = exchange.services.settings.debug
-    items = [_item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
-    if parsed.is_batch:
-        status, body = batch_status([outcome.status for outcome in outcomes]), items
+    if not parsed.is_batch:
+        outcome = await _cancel_on_disconnect(exchange.receive, exchange.call(0))
+        if outcome is None:
+            return  # the client left; nobody is listening for an answer
+        status, body = outcome.status, _item(outcome, parsed.use_superjson, debug)
+        if outcome.error is not None:
+            headers.update(outcome.error.headers)
     else:
-        status, body = outcomes[0].status, items[0]
-        if outcomes[0].error is not None:
-            headers.update(outcomes[0].error.headers)
-    headers.update(effects.headers)
+        calls = [exchange.call(index) for index in range(len(parsed.calls))]
+        outcomes = await _cancel_on_disconnect(exchange.receive, gather_eagerly(calls))
+        if outcomes is None:
+            return
+        status = batch_status([outcome.status for outcome in outcomes])
+        body = [_item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
+    if effects.headers:
+        headers.update(effects.headers)
     await _send_json(exchange.send, status, body, headers, effects.cookies)
 
 
