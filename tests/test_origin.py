@@ -236,6 +236,16 @@ def test_forwarded_headers_are_believed_only_from_trusted_proxies():
     assert inspect_request(scope(garbage, peer="10.0.0.4"), trusting).client_address == "10.0.0.4"
 
 
+def test_a_request_naming_no_site_is_trusted_and_comes_from_its_peer():
+    # A script or another server: no Origin, Referer, Fetch Metadata or forwarding headers.
+    for configured in (settings(), settings(TRUSTED_PROXIES="10.0.0.0/8"), settings(ALLOWED_ORIGINS=FRONT_END)):
+        for headers in ([("host", "app.test")], []):
+            source = inspect_request(scope(headers, peer="10.0.0.4"), configured)
+            assert (source.client_address, source.origin_trusted, source.cors) == ("10.0.0.4", True, {"vary": "origin"})
+    # The same peer naming a foreign site is judged by it.
+    assert not inspect_request(scope([("host", "app.test"), ("origin", EVIL)], peer="10.0.0.4"), settings()).origin_trusted
+
+
 def test_the_own_origin_ignores_default_ports_and_needs_the_scheme():
     plain = settings()
     assert inspect_request(scope([("host", "app.test:80"), ("origin", "http://app.test")]), plain).origin_trusted

@@ -45,6 +45,10 @@ class RequestSource:
 
 def inspect_request(scope: dict[str, Any], settings: Settings) -> RequestSource:
     found = read_headers(scope["headers"])
+    if len(found) == (b"host" in found):
+        # No Origin, Referer, Fetch Metadata or forwarding headers (a server-to-server call, a
+        # script): nothing to judge, and the peer is the client, proxied or not.
+        return RequestSource(_peer(scope), True, _VARY_ONLY)
     origins = found.get(b"origin", _NONE)
     peer = _peer(scope)
     proxied = bool(settings.trusted_proxies) and peer is not None and is_trusted_proxy(peer, settings.trusted_proxies)
