@@ -16,6 +16,11 @@ $(VENV)/.deps-test: $(VENV)/.deps-run
 	$(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py test)
 	touch $@
 
+# py-spy, for scripts/bench/profile_live.py.
+$(VENV)/.deps-bench: $(VENV)/.deps-test
+	$(PY) -m pip install --disable-pip-version-check -q $$($(PYTHON) scripts/deps.py test bench)
+	touch $@
+
 tests/interop/node_modules/.stamp: tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -49,7 +54,7 @@ fuzz: deps-test
 seed: deps
 	APP_ENV=$${APP_ENV:-development} $(PY) -m scripts.seed
 
-bench: deps-test
+bench: deps-test $(VENV)/.deps-bench
 	$(PY) scripts/bench/wire.py
 
 # The TypeScript client package, docs/api.md: generated from the procedure registry, committed.

@@ -11,10 +11,13 @@ whole value into builtins in C and then visits only those places:
   the above.
 
 A field whose values the types cannot describe exactly (Any, unions of several kinds, ...) is
-walked where it stands. A type msgspec cannot describe, an array-like or recursive Struct, and a
-value that does not match its declared type get no plan and go through the generic walk whole,
-so an answer is the same whichever way it was encoded (tests/test_superjson_plans.py compares
-the two).
+walked where it stands. A type msgspec cannot describe and an array-like or recursive Struct get
+no plan; a value found where a plan looks that does not match the declared type (a string in a
+Date field, a subclass with more fields in a Struct field) makes the whole answer go through the
+generic walk. So an answer is the same whichever way it was encoded
+(tests/test_superjson_plans.py compares the two). Fields that need no fix are not looked at:
+an output Struct is expected to hold what its fields declare (an `int` field holding a Date
+would go out as msgspec writes it, without the annotation).
 """
 
 from __future__ import annotations
@@ -102,14 +105,10 @@ _PLAIN_TYPES = (
     inspect.UUIDType,
     inspect.EnumType,
     inspect.DecimalType,
-    inspect.DateType,
     inspect.TimeType,
     inspect.TimeDeltaType,
     inspect.BytesType,
     inspect.ByteArrayType,
-    # to_builtins turns sets inside a Struct into lists before the walk sees them, too
-    inspect.SetType,
-    inspect.FrozenSetType,
 )
 
 
@@ -120,7 +119,7 @@ def _plan_of(kind: type) -> Fix | None:
         raise NoPlan
     try:
         info = inspect.type_info(kind)
-    except TypeError:  # a type msgspec cannot describe (say, a union of untagged Structs)
+    except Exception:  # a type msgspec cannot describe (a union of untagged Structs, a name it cannot resolve)
         _UNPLANNABLE.add(kind)
         raise NoPlan from None
     try:
@@ -139,11 +138,14 @@ def _compile(info: inspect.Type, building: set[type]) -> Fix | None:
         return _NOTHING_TO_FIX
     if isinstance(info, inspect.DateTimeType):
         return _fix_date
+    if isinstance(info, inspect.DateType):
+        return _fix_calendar_date
     if isinstance(info, inspect.FloatType):
         return _fix_float
     if isinstance(info, inspect.StructType):
         return _compile_struct(info, building)
-    if isinstance(info, (inspect.ListType, inspect.VarTupleType)):
+    # to_builtins has turned sets into lists, in the order the walk would see them
+    if isinstance(info, (inspect.ListType, inspect.VarTupleType, inspect.SetType, inspect.FrozenSetType)):
         item = _compile(info.item_type, building)
         return None if item is None else _members_fix(item, list)
     if isinstance(info, inspect.DictType):
@@ -170,7 +172,12 @@ def _compile_struct(info: inspect.StructType, building: set[type]) -> Fix | None
         for field in info.fields
         if (fix := _compile(field.type, building)) is not None
     ]
-    return None if not steps else _struct_fix(steps)
+    if info.cls.__subclasses__():
+        # A field of this type may hold a subclass with fields of its own, which this plan does
+        # not know: such a value is left to the walk.
+        known = frozenset(field.encode_name for field in info.fields) | {info.tag_field} - {None}
+        return _struct_fix(steps, known)
+    return None if not steps else _struct_fix(steps, None)
 
 
 # ---- fixes ---------------------------------------------------------------------------------------
@@ -197,9 +204,16 @@ def _fix_float(value: Any, annotations: Annotations, path: str) -> Any:
     return value
 
 
-def _struct_fix(steps: list[tuple[str, str, Fix]]) -> Fix:
+def _fix_calendar_date(value: Any, annotations: Annotations, path: str) -> Any:
+    # to_builtins has written a date as "YYYY-MM-DD"; a datetime in a date field stayed one
+    if type(value) is not str:
+        raise NoPlan
+    return value
+
+
+def _struct_fix(steps: list[tuple[str, str, Fix]], known: frozenset[str] | None) -> Fix:
     def fix_struct(value: Any, annotations: Annotations, path: str) -> Any:
-        if type(value) is not dict:
+        if type(value) is not dict or (known is not None and not value.keys() <= known):
             raise NoPlan
         for name, step, fix in steps:
             if name in value:  # an UNSET field is left out

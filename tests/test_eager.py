@@ -83,3 +83,23 @@ async def test_within_returns_what_finishes_in_time_with_or_without_waiting() ->
     assert await within(instant(), 0.5) == "now"
     assert len(loop._scheduled) == timers_before  # type: ignore[attr-defined]  # no timer was armed
     assert await within(soon(), 5) == "soon"
+
+
+async def test_a_cancellation_arriving_with_the_awaited_result_is_not_lost() -> None:
+    # A body chunk lands in the same loop turn as the deadline: the reader must still be
+    # cancelled (as inside a Task), not read on with no deadline left.
+    loop = asyncio.get_running_loop()
+    chunk = loop.create_future()
+    read: list[str] = []
+
+    async def reader() -> None:
+        read.append(await chunk)
+        await asyncio.Event().wait()  # the next chunk, which never comes
+
+    task = asyncio.ensure_future(within(reader(), 60))
+    await asyncio.sleep(0)  # the reader now waits for the chunk
+    chunk.set_result("first")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 2)
+    assert read == []  # the cancellation was delivered where the reader awaited

@@ -172,3 +172,44 @@ def test_every_procedure_output_type_has_a_plan_or_is_known_not_to() -> None:
                 walked_types.append(procedure.path)
     assert {"system.status", "tickets.list", "tickets.get", "ai.getTokenUsage"} <= set(planned)
     assert len(walked_types) <= 2, walked_types
+
+
+def test_a_subclass_with_more_fields_in_a_struct_field_is_sent_whole() -> None:
+    # A field typed Author may hold a subclass whose own fields the Author plan does not know.
+    class Moderator(Author, frozen=True):
+        promoted: datetime = datetime(2026, 2, 2, 12, 0, 0, 987654, tzinfo=UTC)
+
+    class Post(msgspec.Struct):
+        by: Author
+        seen: list[Author]
+
+    moderator = Moderator(name="m", joined=datetime(2026, 1, 1, tzinfo=UTC))
+    post = Post(by=moderator, seen=[moderator])
+    encoded = superjson.encode(post)
+    assert encoded["json"]["by"]["promoted"] == "2026-02-02T12:00:00.987Z"
+    assert encoded["meta"]["values"]["by.promoted"] == ["Date"]
+    assert_same_both_ways(post)
+
+
+def test_sets_of_dates_and_numbers_and_dates_in_date_fields_match_the_walk() -> None:
+    class Calendar(msgspec.Struct):
+        busy: frozenset[datetime]
+        scores: set[float]
+        day: date
+        maybe_day: date | None = None
+
+    moments = frozenset({datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)})
+    assert_same_both_ways(Calendar(busy=moments, scores={math.nan, 1.5}, day=date(2026, 12, 4)))
+    # A datetime in a date field (datetime is a date): sent as the walk sends it.
+    assert_same_both_ways(Calendar(busy=frozenset(), scores=set(), day=datetime(2026, 12, 4, 8, tzinfo=UTC)))
+
+
+def test_a_struct_whose_types_cannot_be_resolved_is_still_sent() -> None:
+    class Unresolved(msgspec.Struct):
+        at: datetime
+        other: "NotDefinedAnywhere"  # type: ignore[name-defined]  # noqa: F821
+
+    value = Unresolved(at=datetime(2026, 1, 1, tzinfo=UTC), other=3)
+    with pytest.raises(NoPlan):
+        encode_planned(value, {})
+    assert superjson.encode(value)["meta"] == {"values": {"at": ["Date"]}, "v": 1}

@@ -18,6 +18,7 @@ async def continue_coroutine(coroutine: Coroutine[Any, Any, T], pending: Any) ->
     """Drive a coroutine that suspended on `pending`, exactly as asyncio.Task's step does."""
     loop = asyncio.get_running_loop()
     while True:
+        cancelled = False
         if pending is None:  # a bare yield (asyncio.sleep(0)): give the loop one turn
             await asyncio.sleep(0)
         else:
@@ -28,11 +29,15 @@ async def continue_coroutine(coroutine: Coroutine[Any, Any, T], pending: Any) ->
                 await woken
             except asyncio.CancelledError:
                 # Cancelled from outside: pass it to what the coroutine waits on; the coroutine
-                # then sees the cancellation where it awaited, as it would inside a Task.
-                pending.cancel()
-                await asyncio.wait((pending,))
+                # then sees the cancellation where it awaited, as it would inside a Task. When
+                # that has finished in the same turn, the cancellation is thrown in instead (as
+                # a Task does), so that it is not lost.
+                if pending.cancel():
+                    await asyncio.wait((pending,))
+                else:
+                    cancelled = True
         try:
-            pending = coroutine.send(None)
+            pending = coroutine.throw(asyncio.CancelledError()) if cancelled else coroutine.send(None)
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
 

@@ -342,15 +342,16 @@ _ENCODED_HEADERS: dict[tuple[str, ...], list[tuple[bytes, bytes]]] = {}
 
 def _raw_headers(headers: dict[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
     # Most answers carry the same few headers (content type, vary, CORS for a known origin):
-    # each distinct set is encoded once per process (bounded: sets with values that vary per
-    # request, such as retry-after, stop being remembered past the bound).
+    # each distinct set is encoded once per process. Sets with values that vary per request
+    # (retry-after) would fill the table for good, so a full table starts over.
     key = (content_type, *headers.keys(), *headers.values())
     found = _ENCODED_HEADERS.get(key)
     if found is None:
         found = [(b"content-type", content_type.encode("latin-1"))]
         found.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
-        if len(_ENCODED_HEADERS) < 256:
-            _ENCODED_HEADERS[key] = found
+        if len(_ENCODED_HEADERS) >= 256:
+            _ENCODED_HEADERS.clear()
+        _ENCODED_HEADERS[key] = found
     return found.copy()  # the caller may append per-answer headers
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, unquote_plus
 
 import msgspec
@@ -23,6 +24,7 @@ _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _NUL_ESCAPE = "\\u0000"
 _NUL_ESCAPE_BYTES = _NUL_ESCAPE.encode()
 _json_decoder = msgspec.json.Decoder()
+Reader = TypeVar("Reader", bound=Callable[..., Any])
 
 
 @dataclass(slots=True)
@@ -33,7 +35,24 @@ class ParsedRequest:
     wants_stream: bool
 
 
-@functools.lru_cache(maxsize=1024)  # clients call the same few paths over and over
+def _remembered_when_short(limit: int) -> Callable[[Reader], Reader]:
+    """Remember what `read` gave for its recent (bytes, ...) arguments, when the bytes are at
+    most `limit` long. Clients send the same few paths and query strings over and over; long
+    ones are rare and not worth the memory. What is returned may be shared: never change it."""
+
+    def decorate(read: Reader) -> Reader:
+        remembered = functools.lru_cache(maxsize=1024)(read)
+
+        @functools.wraps(read)
+        def read_or_remember(raw: bytes, *rest: Any) -> Any:
+            return remembered(raw, *rest) if len(raw) <= limit else read(raw, *rest)
+
+        return read_or_remember  # type: ignore[return-value]
+
+    return decorate
+
+
+@_remembered_when_short(1024)
 def decode_path(raw_path: bytes, prefix: str) -> str:
     text = raw_path.decode("latin-1")[len(prefix) :].lstrip("/")
     if "%" not in text:
@@ -47,10 +66,6 @@ def decode_path(raw_path: bytes, prefix: str) -> str:
 
 
 _READ_PARAMETERS = ("batch=", "input=")
-# Front ends poll the same queries with the same inputs (and every input-less superjson query
-# sends the same envelope), so recently seen query strings are worth remembering; long ones are
-# rare and not worth the memory.
-_REMEMBERED_QUERY_BYTES = 2048
 
 
 def _form_decode(value: str) -> str:
@@ -62,28 +77,12 @@ def _form_decode(value: str) -> str:
         raise TRPCError("PARSE_ERROR", "The query string is not valid UTF-8") from None
 
 
-_NO_PARAMETERS: dict[str, str] = {}
-
-
+@_remembered_when_short(2048)
 def query_params(query_string: bytes) -> dict[str, str]:
-    """The parameters tRPC reads (`batch`, `input`), form-decoded; others are ignored. The
-    answer may be shared with other requests: read it, never change it.
+    """The parameters tRPC reads (`batch`, `input`), form-decoded; others are ignored.
 
     Hand-rolled because this runs on every request and the general parser decodes every
     parameter a client's URL may carry."""
-    if not query_string:
-        return _NO_PARAMETERS
-    if len(query_string) <= _REMEMBERED_QUERY_BYTES:
-        return _remembered_query_params(query_string)
-    return _read_query_params(query_string)
-
-
-@functools.lru_cache(maxsize=1024)
-def _remembered_query_params(query_string: bytes) -> dict[str, str]:
-    return _read_query_params(query_string)
-
-
-def _read_query_params(query_string: bytes) -> dict[str, str]:
     params: dict[str, str] = {}
     for part in query_string.decode("latin-1").split("&"):
         if part.startswith(_READ_PARAMETERS):
