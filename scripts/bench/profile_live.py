@@ -31,18 +31,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from scripts.bench.wire import ensure_wrk, run_wrk, start_helpdesk, start_postgres  # noqa: E402
 
-APP_FILES = ("/app/", "/procedures/", "/tests/support/")
+_APP_FILES = ("(app/", "(procedures/", "(tests/support/")
 
 
 def _where(stack: list[str]) -> str:
+    """Which part of the server a sample's innermost frame belongs to (py-spy names files
+    relative to the working directory). Only the innermost frame is trusted: py-spy links the
+    frames of suspended coroutines into stacks that did not happen."""
     leaf = stack[-1]
-    in_app = any(any(part in frame for part in APP_FILES) for frame in stack)
-    in_server = "uvicorn" in leaf or "httptools" in leaf
-    if in_app and not in_server:
+    if any(part in leaf for part in _APP_FILES):
         return "the app's code"
-    if in_app:
-        return "uvicorn below the app (send, socket writes)"
-    return "uvicorn and the event loop (parsing, tasks, epoll)"
+    if "(uvicorn/" in leaf:
+        return "uvicorn (HTTP parsing, the ASGI cycle, socket writes)"
+    if "(asyncio/" in leaf:
+        return "the event loop (uvloop, in C: epoll, callbacks)"
+    return "libraries and the standard library"
 
 
 def summarise(raw: Path, top: int) -> str:
