@@ -121,8 +121,17 @@ def encode(value: Any) -> dict[str, Any]:
     try:
         data = encode_planned(value, annotations)
     except NoPlan:
-        annotations.clear()  # a plan that gave up may have annotated some places already
-        data = _walk(value, annotations)
+        return encode_by_walking(value)  # (what a plan that gave up annotated is dropped)
+    return _envelope(data, annotations)
+
+
+def encode_by_walking(value: Any) -> dict[str, Any]:
+    """The envelope from the generic walk alone: what `encode` gives a value with no plan."""
+    annotations: dict[str, list[Any]] = {}
+    return _envelope(_walk(value, annotations), annotations)
+
+
+def _envelope(data: Any, annotations: dict[str, list[Any]]) -> dict[str, Any]:
     envelope: dict[str, Any] = {"json": data}
     if annotations:
         root = annotations.pop(_ROOT, None)

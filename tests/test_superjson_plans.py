@@ -1,7 +1,8 @@
 """Encoding plans (app/superjson_plans.py) send exactly what the generic superjson walk sends.
 
 Each comparison encodes one value both ways: through `superjson.encode`/`plain` (which use a
-plan when the value's type has one) and through the walk alone (`superjson._walk`).
+plan when the value's type has one) and through the walk alone (`superjson.encode_by_walking`,
+`superjson._walk`).
 """
 
 from __future__ import annotations
@@ -21,16 +22,8 @@ from app import superjson
 from app.superjson_plans import NoPlan, encode_planned
 
 
-def walked(value: Any) -> dict[str, Any]:
-    annotations: dict[str, list[Any]] = {}
-    envelope: dict[str, Any] = {"json": superjson._walk(value, annotations)}
-    if annotations:
-        envelope["meta"] = {"values": annotations, "v": 1}
-    return envelope
-
-
 def assert_same_both_ways(value: Any) -> None:
-    assert superjson.encode(value) == walked(value)
+    assert superjson.encode(value) == superjson.encode_by_walking(value)
     assert superjson.plain(value) == superjson._walk(value, None)
 
 
