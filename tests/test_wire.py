@@ -141,6 +141,16 @@ def test_1_query(http):
     assert r.json() == {"result": {"data": {"json": {"hello": "w"}}}}
 
 
+def test_answers_carry_a_length_and_do_not_name_the_server_software(http):
+    # Content-Length, not chunks, for a complete answer; no `server: uvicorn` for a scanner.
+    response = http.get("/wire.echo", params={"input": json.dumps({"hi": 1})})
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(response.content))
+    assert "transfer-encoding" not in response.headers
+    assert "server" not in response.headers
+    assert "date" in response.headers  # HTTP wants it from a server with a clock
+
+
 def test_2_query_without_input(http):
     r = get(http, "wire.echo", NO_INPUT)
     assert r.status_code == 200
