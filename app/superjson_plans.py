@@ -32,6 +32,7 @@ from msgspec import inspect
 
 Annotations = dict[str, list[Any]] | None  # None: plain JSON, nothing annotated
 # A fix takes the builtins form of a value and its superjson path; it returns the value to send.
+# Where a plan has a `Fix | None`, None means the value needs nothing done to it.
 Fix = Callable[[Any, Annotations, str], Any]
 
 _encode_json = msgspec.json.Encoder().encode
@@ -92,7 +93,6 @@ def encode_planned(value: Any, annotations: Annotations) -> Any:
 
 # ---- building plans ----------------------------------------------------------------------------
 
-_NOTHING_TO_FIX = None
 _PLANS: dict[type, Fix | None] = {}
 _UNPLANNABLE: set[type] = set()
 # Types that msgspec.to_builtins already turns into exactly what the generic walk sends.
@@ -135,7 +135,7 @@ def _compile(info: inspect.Type, building: set[type]) -> Fix | None:
     if isinstance(info, inspect.Metadata):
         return _compile(info.type, building)
     if isinstance(info, _PLAIN_TYPES):
-        return _NOTHING_TO_FIX
+        return None
     if isinstance(info, inspect.DateTimeType):
         return _fix_date
     if isinstance(info, inspect.DateType):
@@ -155,7 +155,7 @@ def _compile(info: inspect.Type, building: set[type]) -> Fix | None:
         members = [member for member in info.types if not isinstance(member, inspect.NoneType)]
         fixes = [_compile(member, building) for member in members]
         if all(fix is None for fix in fixes):
-            return _NOTHING_TO_FIX
+            return None
         if len(members) == 1 and fixes[0] is not None:
             return _optional_fix(fixes[0])
     # Any, tuples of fixed length, unions of several kinds, custom types: only the walk knows

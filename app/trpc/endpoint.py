@@ -190,8 +190,7 @@ async def _serve_jsonl(exchange: _Exchange) -> None:
     send = exchange.send
 
     def line(value: Any) -> bytes:
-        encoded = superjson.encode(value) if use_superjson else superjson.plain(value)
-        return _encode(encoded) + b"\n"
+        return _encode(encode_value(value, use_superjson)) + b"\n"
 
     # Headers go out before any result is known, so cookies set by a streamed call cannot be
     # delivered; auth procedures are called through the non-streaming links.

@@ -29,7 +29,7 @@ def encode_value(value: Any, use_superjson: bool) -> Any:
 def result_envelope(value: Any, use_superjson: bool) -> dict[str, Any]:
     if value is superjson.MISSING and not use_superjson:
         return {"result": {}}  # JSON.stringify leaves an undefined `data` out
-    return {"result": {"data": superjson.encode(value) if use_superjson else superjson.plain(value)}}
+    return {"result": {"data": encode_value(value, use_superjson)}}
 
 
 def error_envelope(shape: dict[str, Any], use_superjson: bool) -> dict[str, Any]:
