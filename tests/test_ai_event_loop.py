@@ -45,15 +45,21 @@ def maximal_description(seed: int) -> str:
     return "".join(parts)[:MAX_DESCRIPTION_CHARS]
 
 
-def status_latencies(base_url: str, stop: threading.Event, samples: list[float]) -> None:
+# How many status answers to gather while the AI calls run. The AI calls repeat until the poller
+# has them all, so a fast engine cannot end the measurement before it has enough to judge.
+STATUS_SAMPLES = 30
+
+
+def status_latencies(base_url: str, enough: threading.Event, samples: list[float]) -> None:
     with httpx.Client(base_url=base_url, timeout=30.0) as http:
-        while not stop.is_set():
+        while len(samples) < STATUS_SAMPLES:
             started = time.perf_counter()
             response = http.get("/api/trpc/system.status")
             elapsed = time.perf_counter() - started
             assert response.status_code == 200
             samples.append(elapsed)
             time.sleep(0.02)
+    enough.set()
 
 
 async def test_status_answers_quickly_while_maximal_ai_calls_run(db: asyncpg.Pool, live_server: LiveServer) -> None:
@@ -76,29 +82,31 @@ async def test_status_answers_quickly_while_maximal_ai_calls_run(db: asyncpg.Poo
 
     results: list[object] = []
     running = threading.Event()
+    enough = threading.Event()
 
     def call(client: TRPCClient, description: str) -> None:
+        # Keep a maximal call in flight until the poller has gathered its answers.
         running.set()
-        results.append(client.mutation("ai.suggestAssignee", {"subject": "Billing and login trouble", "description": description}))
+        while True:
+            results.append(client.mutation("ai.suggestAssignee", {"subject": "Billing and login trouble", "description": description}))
+            if enough.is_set():
+                return
 
-    stop = threading.Event()
     samples: list[float] = []
     workers = [threading.Thread(target=call, args=pair) for pair in zip(clients, descriptions, strict=True)]
     for worker in workers:
         worker.start()
     running.wait()
-    poller = threading.Thread(target=status_latencies, args=(live_server.url, stop, samples))
+    poller = threading.Thread(target=status_latencies, args=(live_server.url, enough, samples))
     started = time.perf_counter()
     poller.start()
-    # (The poller asks every 20 ms until the last AI call has answered.)
+    await asyncio.to_thread(poller.join)
     for worker in workers:
         await asyncio.to_thread(worker.join)
     ai_seconds = time.perf_counter() - started
-    stop.set()
-    await asyncio.to_thread(poller.join)
 
-    assert len(results) == AI_CALLS  # every call answered
-    assert len(samples) >= 10, (samples, ai_seconds)  # the status was asked all along the AI calls
+    assert len(results) >= AI_CALLS and all(isinstance(result, dict) for result in results)  # every call answered
+    assert len(samples) == STATUS_SAMPLES
     # Generous against a busy CI machine (other processes take the two cores too): nine answers in
     # ten within the bound, none stalled for long. Work left on the loop stalls it for seconds.
     latencies = sorted(samples)
