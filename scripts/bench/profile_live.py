@@ -12,6 +12,11 @@ and the busiest lines of the app, and keeps the raw samples for a flame graph
 
     .venv/bin/python scripts/bench/profile_live.py                      # GET system.status
     .venv/bin/python scripts/bench/profile_live.py --request batch10    # POST batch of 10 wire.add
+    .venv/bin/python scripts/bench/profile_live.py --server bare        # the bare ASGI app, same load
+
+With `--server bare` the same profile is taken of wire.py's bare reference app, so that the
+server's own share (uvicorn and the event loop) can be compared in µs per request: whatever
+helpdesk-ai spends beyond it is the app's.
 
 py-spy comes with `make bench` (the `bench` extra of pyproject.toml); it needs permission to
 read the server's memory (root, or ptrace allowed for the user).
@@ -29,9 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench.wire import ensure_wrk, run_wrk, start_helpdesk, start_postgres  # noqa: E402
+from scripts.bench.wire import ensure_wrk, run_wrk, start_bare, start_helpdesk, start_postgres  # noqa: E402
 
-_APP_FILES = ("(app/", "(procedures/", "(tests/support/")
+_APP_FILES = ("(app/", "(procedures/", "(tests/support/", "(bare_asgi.py")
 
 
 def _where(stack: list[str]) -> str:
@@ -48,7 +53,7 @@ def _where(stack: list[str]) -> str:
     return "libraries and the standard library"
 
 
-def summarise(raw: Path, top: int) -> str:
+def summarise(raw: Path, top: int, cpu_us: float) -> str:
     shares: collections.Counter[str] = collections.Counter()
     lines: collections.Counter[str] = collections.Counter()
     total = 0
@@ -64,7 +69,8 @@ def summarise(raw: Path, top: int) -> str:
         if where == "the app's code":
             lines[stack[-1]] += count
     out = [f"{total} samples"]
-    out += [f"{count / total:6.1%}  {where}" for where, count in shares.most_common()]
+    # A share of the samples times the CPU per request: what each part costs one request.
+    out += [f"{count / total:6.1%} {count / total * cpu_us:6.1f} µs  {where}" for where, count in shares.most_common()]
     out.append(f"\nbusiest lines of the app's code (own samples, share of all):")
     out += [f"{count / total:6.1%}  {line}" for line, count in lines.most_common(top)]
     return "\n".join(out)
@@ -73,6 +79,7 @@ def summarise(raw: Path, top: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--request", choices=("query", "batch10"), default="query")
+    parser.add_argument("--server", choices=("helpdesk", "bare"), default="helpdesk")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=500, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=25)
@@ -85,10 +92,14 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="profile-live-"))
     raw = args.raw or workdir / "samples.txt"
     wrk = ensure_wrk()
-    database_url, postgres = start_postgres(workdir)
+    postgres = None
     server = None
     try:
-        server = start_helpdesk(True, workdir, database_url, 1)
+        if args.server == "bare":
+            server = start_bare(True, workdir, 1)
+        else:
+            database_url, postgres = start_postgres(workdir)
+            server = start_helpdesk(True, workdir, database_url, 1)
         run_wrk(wrk, server, args.request, 3, 50, True)  # warm up
         spy = subprocess.Popen(
             [py_spy, "record", "--nonblocking", "-r", str(args.rate), "-d", str(round(args.seconds)),
@@ -99,13 +110,14 @@ def main() -> int:
         if spy.wait(60) != 0:
             sys.exit(f"py-spy failed: {spy.stderr.read().decode() if spy.stderr else ''}")
         print(f"{args.request}: {result['rps']:,.0f} req/s while sampled, {result['cpu_us']:.0f} µs CPU per request")
-        print(summarise(raw, args.top))
+        print(summarise(raw, args.top, result["cpu_us"]))
         if args.raw:
             print(f"\nraw samples: {raw}")
     finally:
         if server is not None:
             server.stop()
-        postgres.cleanup()
+        if postgres is not None:
+            postgres.cleanup()
         if not args.raw:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0

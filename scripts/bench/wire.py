@@ -205,7 +205,8 @@ def start_bare(pin: bool, workdir: Path, workers: int) -> Server:
     command = [
         *pin_prefix(0, pin), sys.executable, "-m", "uvicorn", "bare_asgi:app", "--app-dir", str(REFERENCE),
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--http", "httptools",
-        "--loop", "uvloop", "--no-access-log", "--no-server-header", "--log-level", "warning", "--lifespan", "off",
+        "--loop", "uvloop", "--no-access-log", "--no-server-header", "--no-proxy-headers", "--log-level", "warning",
+        "--lifespan", "off",
     ]
     return _launch("bare", f"bare ASGI app (uvicorn + httptools, {workers} worker{'s' if workers > 1 else ''})", command, workdir, port=port)
 

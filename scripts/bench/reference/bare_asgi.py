@@ -9,7 +9,7 @@ Content-Length, like a non-streaming tRPC answer. Whatever helpdesk-ai spends be
 the cost of tRPC parsing, dispatch, the handler and encoding.
 
     .venv/bin/python -m uvicorn bare_asgi:app --app-dir scripts/bench/reference \
-        --http httptools --loop uvloop --no-access-log --no-server-header --log-level warning --port 4200
+        --http httptools --loop uvloop --no-access-log --no-server-header --no-proxy-headers --log-level warning --port 4200
 """
 
 from __future__ import annotations
