@@ -9,13 +9,13 @@ import msgspec
 from app.auth.accounts import MEMBER_COLUMNS, Member, OrganizationSummary, member_from_row
 from app.auth.cache import caller_cache
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
-from app.auth.sessions import cleared_session_cookie, create_session, revoke_session, revoke_user_sessions, session_cookie
+from app.auth.sessions import cleared_session_cookie, revoke_session, revoke_user_sessions, session_cookie
 from app.auth.throttle import attempt_succeeded, begin_attempt
 from app.context import Context
 from app.errors import TRPCError
 from app.usage.report import UsageSummary, usage_summary
 from app.registry import procedure
-from procedures.common import Success
+from procedures.common import Success, new_browser_session
 
 # Login accepts whatever was once a valid password (no minimum); only new passwords get rules.
 AnyPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
@@ -96,14 +96,7 @@ async def login(ctx: Context, input: LoginInput) -> SignedIn:
             await connection.execute(
                 "UPDATE users SET password_hash = $3 WHERE org_id = $1 AND id = $2", org_id, user_id, upgraded_hash
             )
-        cookie_value = await create_session(
-            connection,
-            ctx.settings,
-            org_id,
-            user_id,
-            user_agent=ctx.request.headers.get("user-agent"),
-            client_address=ctx.request.client_address,
-        )
+        cookie_value = await new_browser_session(connection, ctx, org_id, user_id)
     if previous is not None and previous.session_id is not None:
         caller_cache(ctx.services).forget_session(previous.org_id, previous.session_id)
     ctx.effects.cookies.append(session_cookie(ctx.settings, cookie_value))
@@ -190,14 +183,7 @@ async def change_password(ctx: Context, input: ChangePasswordInput) -> Success:
         # Every session that knew the old password ends, this one included: whoever may have
         # copied its cookie is signed out too. This browser continues under a new session id.
         await revoke_user_sessions(connection, caller.org_id, caller.user_id)
-        cookie_value = await create_session(
-            connection,
-            ctx.settings,
-            caller.org_id,
-            caller.user_id,
-            user_agent=ctx.request.headers.get("user-agent"),
-            client_address=ctx.request.client_address,
-        )
+        cookie_value = await new_browser_session(connection, ctx, caller.org_id, caller.user_id)
     caller_cache(ctx.services).forget_user(caller.org_id, caller.user_id)
     ctx.effects.cookies.append(session_cookie(ctx.settings, cookie_value))
     return Success()

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from app.auth.sessions import create_session
 from app.context import Context
 from app.errors import not_found
 
@@ -31,3 +32,17 @@ async def delete_in_org(ctx: Context, delete: RowDelete, row_id: UUID, what: str
         if not await delete(connection, caller.org_id, row_id):
             raise not_found(what)
     return Success()
+
+
+async def new_browser_session(connection: asyncpg.Connection, ctx: Context, org_id: UUID, user_id: UUID) -> str:
+    """A session for the browser making this call, written on `connection` (inside the caller's
+    transaction); returns the cookie's value. The caller sets the cookie once the transaction has
+    committed, so a call that fails never hands out a session that does not exist."""
+    return await create_session(
+        connection,
+        ctx.settings,
+        org_id,
+        user_id,
+        user_agent=ctx.request.headers.get("user-agent"),
+        client_address=ctx.request.client_address,
+    )

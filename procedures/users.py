@@ -20,10 +20,11 @@ from app.auth.accounts import (
 )
 from app.auth.cache import caller_cache
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
-from app.auth.sessions import revoke_user_sessions
+from app.auth.sessions import revoke_user_sessions, session_cookie
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
+from procedures.common import new_browser_session
 
 NewPassword = Annotated[str, msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 
@@ -158,11 +159,16 @@ async def update_user(ctx: Context, input: UpdateUserInput) -> Member:
         except asyncpg.UniqueViolationError:
             raise _email_taken() from None
         assert row is not None
+        renewed_session: str | None = None
         if password_hash is not None or not row["active"]:
-            # A new password or a deactivation signs the member out everywhere, except the admin's
-            # own browser when they changed their own password.
-            keep = caller.session_id if input.id == caller.user_id and row["active"] else None
-            await revoke_user_sessions(connection, caller.org_id, input.id, keep_session_id=keep)
+            # A new password or a deactivation signs the member out everywhere. An admin who set
+            # their own password in this browser goes on in it under a new session, as with
+            # auth.changePassword: whoever may have copied the old cookie is signed out too.
+            await revoke_user_sessions(connection, caller.org_id, input.id)
+            if input.id == caller.user_id and row["active"] and caller.session_id is not None:
+                renewed_session = await new_browser_session(connection, ctx, caller.org_id, input.id)
+    if renewed_session is not None:
+        ctx.effects.cookies.append(session_cookie(ctx.settings, renewed_session))
     # A new role, a deactivation or a revocation holds from this worker's next request.
     caller_cache(ctx.services).forget_user(caller.org_id, input.id)
     return member_from_row(row)

@@ -7,8 +7,15 @@ from uuid import uuid4
 
 import pytest
 
-from app.auth.sessions import SESSION_COOKIE
-from tests.support.factories import create_api_key, create_org, create_user, login, member_client
+from tests.support.factories import (
+    client_with_cookie,
+    create_api_key,
+    create_org,
+    create_user,
+    login,
+    member_client,
+    session_value,
+)
 from tests.support.trpc import TRPCClient, TRPCClientError, error_of
 
 
@@ -223,16 +230,38 @@ async def test_a_password_set_by_an_admin_revokes_the_members_sessions(db, live_
     assert client.query("auth.me")["user"]["id"] == str(admin.id)
 
 
-async def test_an_admin_changing_their_own_password_keeps_this_session_only(db, live_server):
+async def test_an_admin_setting_their_own_password_goes_on_here_under_a_new_session(db, live_server):
     org = await create_org(db)
     admin = await create_user(db, org.id, role="admin")
     here, elsewhere = await asyncio.gather(
         asyncio.to_thread(login, live_server, admin), asyncio.to_thread(login, live_server, admin)
     )
+    before = session_value(here)
     here.mutation("users.update", {"id": str(admin.id), "password": "my-own-new-password"})
     assert here.query("auth.me")["user"]["id"] == str(admin.id)
     assert error_of(elsewhere.query, "auth.me").code == "UNAUTHORIZED"
-    assert SESSION_COOKIE in here.http.cookies
+    # As with auth.changePassword, whoever copied this browser's old cookie is signed out too.
+    assert session_value(here) != before
+    assert error_of(client_with_cookie(live_server, before).query, "auth.me").code == "UNAUTHORIZED"
+    live = await db.fetchval(
+        "SELECT count(*) FROM sessions WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL", org.id, admin.id
+    )
+    assert live == 1
+
+
+async def test_a_failed_update_of_ones_own_password_keeps_the_session(db, live_server):
+    org = await create_org(db)
+    admin = await create_user(db, org.id, role="admin")
+    other = await create_user(db, org.id)
+    here = await asyncio.to_thread(login, live_server, admin)
+    before = session_value(here)
+    stored = await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id)
+    # The e-mail is taken: the whole update fails, and neither the password nor the session changes.
+    error = error_of(here.mutation, "users.update", {"id": str(admin.id), "email": other.email, "password": "never-applied"})
+    assert error.code == "CONFLICT"
+    assert session_value(here) == before
+    assert here.query("auth.me")["user"]["id"] == str(admin.id)
+    assert await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id) == stored
 
 
 async def test_update_of_an_unknown_member_is_not_found(db, live_server):

@@ -102,22 +102,12 @@ async def revoke_session(connection: asyncpg.Connection | asyncpg.Pool, org_id: 
     )
 
 
-async def revoke_user_sessions(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    org_id: UUID,
-    user_id: UUID,
-    *,
-    keep_session_id: UUID | None = None,
-) -> int:
-    """Revoke every live session of the user, except `keep_session_id`; returns how many."""
+async def revoke_user_sessions(connection: asyncpg.Connection | asyncpg.Pool, org_id: UUID, user_id: UUID) -> int:
+    """Revoke every live session of the user; returns how many."""
     status = await connection.execute(
-        """
-        UPDATE sessions SET revoked_at = now()
-        WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3
-        """,
+        "UPDATE sessions SET revoked_at = now() WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
         org_id,
         user_id,
-        keep_session_id,
     )
     return int(status.rsplit(" ", 1)[-1])
 

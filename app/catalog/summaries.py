@@ -35,7 +35,8 @@ SUMMARIES: dict[str, str] = {
     "users.list": "The organization's members with their expertise tags, optionally of one role.",
     "users.create": "Add a member to the organization (admins only).",
     "users.update": "Change a member's name, role, password, expertise or active state (admins only). "
-    "The last active admin cannot be demoted or deactivated.",
+    "The last active admin cannot be demoted or deactivated. A new password or a deactivation signs the member "
+    "out everywhere; an admin who sets their own password goes on in this browser under a new session.",
     "apiKeys.create": "Create an API key with scopes. The secret is in this answer only; the server keeps a hash.",
     "apiKeys.list": "The organization's API keys: prefix, scopes, creation and last use. Never the secrets.",
     "apiKeys.revoke": "Revoke an API key; calls with it answer UNAUTHORIZED from then on.",

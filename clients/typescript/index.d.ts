@@ -1421,7 +1421,9 @@ export type AppRouter = TRPCBuiltRouter<
       list: TRPCQueryProcedure<{ input: ListUsersInput | undefined; output: Member[]; meta: object }>;
       /**
        * Change a member's name, role, password, expertise or active state (admins only). The last
-       * active admin cannot be demoted or deactivated.
+       * active admin cannot be demoted or deactivated. A new password or a deactivation signs the
+       * member out everywhere; an admin who sets their own password goes on in this browser under a
+       * new session.
        *
        * mutation; role admin or above, API-key scope admin.
        *

@@ -22,6 +22,7 @@ import asyncpg
 
 from app.auth.api_keys import insert_key
 from app.auth.passwords import hash_password
+from app.auth.sessions import SESSION_COOKIE
 from tests.support.servers import LiveServer
 from tests.support.trpc import TRPCClient
 
@@ -102,6 +103,18 @@ def login(live_server: LiveServer, user: User) -> TRPCClient:
 async def create_api_key(db: asyncpg.Pool, org_id: UUID, scopes: tuple[str, ...]) -> str:
     _, key = await insert_key(db, org_id, f"test key {uuid4().hex[:8]}", scopes, None)
     return key
+
+
+def session_value(client: TRPCClient) -> str:
+    """The session cookie a signed-in client holds."""
+    value = client.http.cookies.get(SESSION_COOKIE)
+    assert value, "the client holds no session cookie"
+    return value
+
+
+def client_with_cookie(server: LiveServer, value: str) -> TRPCClient:
+    """A client that sends this session cookie value (e.g. one copied before it was revoked)."""
+    return TRPCClient(server.url, headers={"cookie": f"{SESSION_COOKIE}={value}"})
 
 
 async def member_client(
