@@ -10,14 +10,22 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 
 from app.auth.cache import CallerCache
 from app.auth.throttle import delay_seconds
-from app.auth.sessions import SESSION_COOKIE, read_session_cookie, session_cookie, sign_session
+from app.auth import sessions as sessions_module
+from app.auth.sessions import (
+    SESSION_COOKIE,
+    create_session,
+    read_session_cookie,
+    session_cookie,
+    sign_session,
+    sweep_ended_sessions,
+)
 from app.config import ConfigError, load_settings
 from app.context import Caller
 from app.usage.metering import current_period
@@ -208,6 +216,57 @@ async def test_idle_session_is_unauthorized(db, live_server):
         settings.session_idle_minutes,
     )
     assert error_of(client.query, "auth.me").code == "UNAUTHORIZED"
+
+
+async def _session_row(db: asyncpg.Pool, org_id: UUID, user_id: UUID, *, days_ago: int, ended: str | None) -> UUID:
+    """A session created `days_ago` days ago; `ended` names how it ended (None: it still holds)."""
+    return await db.fetchval(
+        """
+        INSERT INTO sessions (org_id, user_id, created_at, last_seen_at, expires_at, revoked_at)
+        VALUES ($1, $2, now() - make_interval(days => $3),
+                CASE WHEN $4 = 'idle' THEN now() - interval '2 days' ELSE now() END,
+                CASE WHEN $4 = 'expired' THEN now() - interval '1 day' ELSE now() + interval '1 day' END,
+                CASE WHEN $4 = 'revoked' THEN now() - interval '1 day' END)
+        RETURNING id
+        """,
+        org_id,
+        user_id,
+        days_ago,
+        ended,
+    )
+
+
+async def test_ended_sessions_are_swept_once_older_than_the_lifetime_and_only_in_their_org(db):
+    settings = load_settings({"APP_ENV": "test", "SECRET_KEY": "x"})  # a lifetime of 14 days
+    org, other_org = await create_org(db), await create_org(db)
+    user, other_user = await create_user(db, org.id), await create_user(db, other_org.id)
+    swept = {await _session_row(db, org.id, user.id, days_ago=20, ended=ended) for ended in ("revoked", "expired", "idle")}
+    kept = {
+        # Still valid (a longer lifetime when it was made): never cut short.
+        await _session_row(db, org.id, user.id, days_ago=20, ended=None),
+        # Ended, but recent: the login throttle still reads where the account signed in from.
+        await _session_row(db, org.id, user.id, days_ago=1, ended="revoked"),
+    }
+    other = await _session_row(db, other_org.id, other_user.id, days_ago=20, ended="revoked")
+
+    assert await sweep_ended_sessions(db, settings, org.id) == 3
+    remaining = {row["id"] for row in await db.fetch("SELECT id FROM sessions WHERE org_id = $1", org.id)}
+    assert remaining == kept and not remaining & swept
+    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1 AND id = $2", other_org.id, other) == 1
+
+
+async def test_a_sign_in_sweeps_its_organizations_ended_sessions_now_and_then(db, monkeypatch):
+    settings = load_settings({"APP_ENV": "test", "SECRET_KEY": "x"})
+    org = await create_org(db)
+    user = await create_user(db, org.id)
+    await _session_row(db, org.id, user.id, days_ago=30, ended="revoked")
+    monkeypatch.setattr(sessions_module, "SWEEP_PROBABILITY", 0.0)
+    await create_session(db, settings, org.id, user.id, user_agent=None, client_address=None)
+    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id) == 2
+    monkeypatch.setattr(sessions_module, "SWEEP_PROBABILITY", 1.0)
+    await create_session(db, settings, org.id, user.id, user_agent=None, client_address=None)
+    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1 AND revoked_at IS NULL", org.id) == 2
+    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id) == 2
 
 
 async def test_last_seen_moves_at_most_once_a_minute(db, live_server):
