@@ -45,6 +45,7 @@ run: deps
 	APP_ENV=$${APP_ENV:-development} $(PY) -m app
 
 test: deps-test
+	$(PY) -m mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # The long form of tests/test_fuzz.py (make test runs 3 examples per procedure).

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from app.config import ConfigError, Settings, load_settings
 from app.database import prepare_database
@@ -20,7 +21,7 @@ def settings_from_environment() -> Settings:
         raise SystemExit(2) from None
 
 
-def run_database_command(work: Callable[[Settings, str], Awaitable[str]]) -> int:
+def run_database_command(work: Callable[[Settings, str], Coroutine[Any, Any, str]]) -> int:
     """Run `work(settings, database_url)` and print its report. A ValueError is the operator's
     mistake (an unknown organization or plan): printed, exit status 2."""
     settings = settings_from_environment()

@@ -125,16 +125,22 @@ def load_procedures(extra_modules: tuple[str, ...] = ()) -> dict[str, Procedure]
     return REGISTRY
 
 
+def input_struct(procedure: Procedure) -> msgspec.inspect.StructType | None:
+    """The fields of the procedure's input, when it is a Struct (an Annotated one included)."""
+    if procedure.input_type is None or not procedure.takes_input:
+        return None
+    info = msgspec.inspect.type_info(procedure.input_type)
+    if isinstance(info, msgspec.inspect.Metadata):
+        info = info.type
+    return info if isinstance(info, msgspec.inspect.StructType) else None
+
+
 def row_id_fields(procedure: Procedure) -> tuple[str, ...]:
     """The input fields that name a row of the caller's organization: UUIDs called `id` or
     `...Id` (ticketId, assigneeId, suggestionId, ...). Derived from the input type, so a new
     procedure is covered by the tenancy tests and documented with NOT_FOUND without declaring it."""
-    if procedure.input_type is None or not procedure.takes_input:
-        return ()
-    info = msgspec.inspect.type_info(procedure.input_type)
-    if isinstance(info, msgspec.inspect.Metadata):
-        info = info.type
-    if not isinstance(info, msgspec.inspect.StructType):
+    info = input_struct(procedure)
+    if info is None:
         return ()
     return tuple(
         field.encode_name

@@ -175,8 +175,10 @@ def _compile_struct(info: inspect.StructType, building: set[type]) -> Fix | None
     if info.cls.__subclasses__():
         # A field of this type may hold a subclass with fields of its own, which this plan does
         # not know: such a value is left to the walk.
-        known = frozenset(field.encode_name for field in info.fields) | {info.tag_field} - {None}
-        return _struct_fix(steps, known)
+        known = {field.encode_name for field in info.fields}
+        if info.tag_field is not None:
+            known.add(info.tag_field)
+        return _struct_fix(steps, frozenset(known))
     return None if not steps else _struct_fix(steps, None)
 
 
@@ -223,7 +225,7 @@ def _struct_fix(steps: list[tuple[str, str, Fix]], known: frozenset[str] | None)
     return fix_struct
 
 
-def _members_fix(item_fix: Fix, container: type) -> Fix:
+def _members_fix(item_fix: Fix, container: type[Any]) -> Fix:
     """A fix for each item of a list (paths by index) or each value of a dict (by escaped key)."""
 
     def fix_members(value: Any, annotations: Annotations, path: str) -> Any:

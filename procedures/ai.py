@@ -412,12 +412,12 @@ async def run_action(ctx: Context, input: RunInput) -> RunOutput:
     # auto-tag: suggest tags for the ticket and apply them.
     ticket = await ticket_for_ai(ctx, ticket_id, with_existing_tags=True)
     settings = ticket.settings.engine
-    result = await chat_engine(ctx, settings).tags(ticket.text(), ticket.existing_tags, settings)
-    tags = valid_tags(result.value.tags)
+    tagged = await chat_engine(ctx, settings).tags(ticket.text(), ticket.existing_tags, settings)
+    tags = valid_tags(tagged.value.tags)
     async with ctx.pool.acquire() as connection, connection.transaction():
         merged = await apply_ai_results(connection, caller.org_id, ticket.id, summary=None, tags=tags)
         suggestion_id = await record_answer(
-            connection, caller, ledger(result.usage, "tags", result.model), Suggested("suggestTags", result.model, ticket.id)
+            connection, caller, ledger(tagged.usage, "tags", tagged.model), Suggested("suggestTags", tagged.model, ticket.id)
         )
     return RunOutput(action=input.action, result=AutoTagResult(tags=tags, ticketTags=merged, suggestionId=suggestion_id))
 

@@ -113,9 +113,9 @@ def intent_rows(dstc11: Path, multidogo: Path, hint3: Path) -> list[dict[str, ob
 
     for bot in ("curekart", "sofmattress", "powerplay11"):
         for path in (f"dataset/v2/train/{bot}_train.csv", f"dataset/v2/test/{bot}_test.csv"):
-            for record in csv.DictReader(io.StringIO(git_show(hint3, HINT3_COMMIT, path))):
-                if record["label"] != "NO_NODES_DETECTED":
-                    add(record["sentence"], record["label"], "hint3")
+            for labelled in csv.DictReader(io.StringIO(git_show(hint3, HINT3_COMMIT, path))):
+                if labelled["label"] != "NO_NODES_DETECTED":
+                    add(labelled["sentence"], labelled["label"], "hint3")
     return rows
 
 

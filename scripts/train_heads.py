@@ -130,7 +130,7 @@ def train_cancel() -> tuple[np.ndarray, float, dict[str, object]]:
     # Two-class softmax to one logit: w = w1 - w0.
     w = (weights[:, 1] - weights[:, 0]).astype(np.float32)
     b = float(bias[1] - bias[0])
-    record = {"train_rows": int(len(y)), "train_cancellations": int(y.sum()), "l2": L2_CANCEL}
+    record: dict[str, object] = {"train_rows": int(len(y)), "train_cancellations": int(y.sum()), "l2": L2_CANCEL}
     return w, b, record
 
 

@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -90,15 +91,10 @@ class Watched:
         # Chromium logs every non-2xx fetch as a console error; a test that provokes a refusal on
         # purpose names its status here, once per refusal.
         self.expected_refusals: list[int] = []
-        self.page.on("console", lambda message: message.type == "error" and self.problems.append(f"console: {message.text}"))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"exception: {error}"))
-        self.page.on("response", lambda response: response.status >= 500 and self.problems.append(f"{response.status} {response.url}"))
-        # Offline: every request goes to this server (or stays in the page: data:, blob:).
-        self.page.on(
-            "request",
-            lambda request: request.url.startswith((server.url + "/", "data:", "blob:"))
-            or self.problems.append(f"foreign request {request.url}"),
-        )
+        self.page.on("response", self._response)
+        self.page.on("request", self._request)
 
     def sign_in(self, email: str, at: str | None = None) -> playwright_api.Page:
         """The page, signed in as `email` through the sign-in form, on the `at` page if named."""
@@ -134,7 +130,20 @@ class Watched:
         data = answer.json()["result"]["data"]  # no transformer asked for: plain JSON
         return data.get("json", data)
 
-    def refused(self, status: int, act: Callable[[], None], alert: str) -> None:
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 500:
+            self.problems.append(f"{response.status} {response.url}")
+
+    def _request(self, request: Any) -> None:
+        # Offline: every request goes to this server (or stays in the page: data:, blob:).
+        if not request.url.startswith((self.server.url + "/", "data:", "blob:")):
+            self.problems.append(f"foreign request {request.url}")
+
+    def refused(self, status: int, act: Callable[[], object], alert: str) -> None:
         """`act` is refused by the server with `status`, and the page says so in an alert with `alert`."""
         self.expected_refusals.append(status)  # its console line is then no problem (see close)
         act()

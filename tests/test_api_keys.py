@@ -32,7 +32,7 @@ async def test_a_created_key_is_shown_once_and_stored_hashed(db, live_server):
     listed = client.query("apiKeys.list")
     assert [item["id"] for item in listed] == [created["id"]]
     assert "key" not in listed[0] and "secretHash" not in listed[0]
-    assert key.split("_", 2)[2] not in client.last_response.text
+    assert key.split("_", 2)[2] not in client.response.text
 
     assert bearer(live_server, key).query("auth.me")["organization"]["id"] == str(org.id)
 

@@ -51,7 +51,7 @@ def strict_server(database_url: str) -> Iterator[LiveServer]:
     """Two workers (so a revocation must hold across processes) and small login limits."""
     server = start_app(
         database_url,
-        workers=2,
+        WORKERS="2",
         LOGIN_MAX_FAILURES="3",
         LOGIN_MAX_FAILURES_PER_ADDRESS="6",
         LOGIN_FAILURE_WINDOW_SECONDS="600",
@@ -88,7 +88,7 @@ async def test_login_sets_a_signed_http_only_lax_cookie_and_returns_user_and_org
     assert "passwordHash" not in result["user"] and "password_hash" not in result["user"]
     assert result["organization"] == {"id": str(org.id), "name": org.name, "slug": org.slug, "plan": "pro"}
 
-    header = client.last_response.headers["set-cookie"]
+    header = client.response.headers["set-cookie"]
     attributes = {part.strip().split("=")[0].lower() for part in header.split(";")}
     assert header.startswith(f"{SESSION_COOKIE}=")
     assert {"httponly", "path", "max-age"} <= attributes
@@ -195,8 +195,8 @@ async def test_tampered_cookie_is_unauthorized_and_cleared(db, live_server):
         error = error_of(probe.query, "auth.me")
         assert error.code == "UNAUTHORIZED", bad
         # The response tells the browser to drop a cookie that can never work again.
-        assert f"{SESSION_COOKIE}=" in probe.last_response.headers.get("set-cookie", "")
-        assert "max-age=0" in probe.last_response.headers["set-cookie"].lower()
+        assert f"{SESSION_COOKIE}=" in probe.response.headers.get("set-cookie", "")
+        assert "max-age=0" in probe.response.headers["set-cookie"].lower()
     # The genuine cookie still works.
     assert client.query("auth.me")["user"]["id"] == str(user.id)
 
@@ -395,7 +395,7 @@ async def test_logout_revokes_at_once_and_clears_the_cookie(db, live_server):
     org, user, client = await member_client(db, live_server)
     cookie = session_value(client)
     assert client.mutation("auth.logout") == {"success": True}
-    assert "max-age=0" in client.last_response.headers["set-cookie"].lower()
+    assert "max-age=0" in client.response.headers["set-cookie"].lower()
     assert SESSION_COOKIE not in client.http.cookies
     assert await db.fetchval("SELECT revoked_at IS NOT NULL FROM sessions WHERE org_id = $1", org.id)
     assert error_of(client_with_cookie(live_server, cookie).query, "auth.me").code == "UNAUTHORIZED"

@@ -295,7 +295,7 @@ def _conforms_piecewise(value: Any, annotation: Any) -> bool:
 
 def output_item_type(procedure: Procedure) -> Any:
     if procedure.kind == "subscription":
-        return list[typing.get_args(procedure.output_type)[0]]
+        return list[typing.get_args(procedure.output_type)[0]]  # type: ignore[misc]  # built at run time
     return procedure.output_type
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.support.factories import create_api_key, create_org, member_client
 from tests.support.servers import ROOT, start_app
 from tests.support.trpc import TRPCClient, TRPCClientError, error_of
 
-DEFAULT_AI_SETTINGS = {
+DEFAULT_AI_SETTINGS: dict[str, Any] = {
     "model": None,
     "fallbackModels": [],
     "embeddingModel": None,

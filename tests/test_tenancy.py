@@ -151,7 +151,7 @@ async def snapshot(db: asyncpg.Pool, org_id: UUID) -> dict[str, list[str]]:
 
 # ---- valid inputs from the input Struct ------------------------------------------------------------
 
-_PRINTABLE = st.characters(codec="ascii", exclude_categories=("Cc",))
+_PRINTABLE = st.characters(codec="ascii", exclude_categories=["Cc"])
 _WORD_CHARACTERS = string.ascii_letters + string.digits + " -_.,!?"
 _PLAIN_TEXT = st.text(alphabet=_WORD_CHARACTERS, max_size=40)
 

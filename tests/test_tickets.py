@@ -578,9 +578,11 @@ async def test_a_ticket_deleted_while_its_vector_is_stored_is_skipped_quietly(db
         quiet, msgspec.convert({"subject": "Gone soon", "description": "Deleted mid-write."}, ticket_procedures.CreateTicketInput)
     )
     engine_settings = EngineSettings()
-    model = services.local_engine.embedding_model_name(engine_settings)  # type: ignore[union-attr]
+    local = services.local_engine
+    assert local is not None
+    model = local.embedding_model_name(engine_settings)
     async with db.acquire() as connection:  # as the first similarity search would have
-        await ensure_model_index(connection, model, services.local_engine.embedding_dimensions(engine_settings))  # type: ignore[union-attr]
+        await ensure_model_index(connection, model, local.embedding_dimensions(engine_settings))
     async with db.acquire() as deleter:
         deleting = deleter.transaction()
         await deleting.start()

@@ -280,7 +280,7 @@ async def ticket_state(pool: asyncpg.Pool, org_id: UUID, ticket_id: UUID) -> asy
 
 async def test_an_engine_failure_applies_and_charges_nothing_then_is_recorded(quiet_db: asyncpg.Pool, tmp_path: Any) -> None:
     hosted = LitellmEngine(
-        default_model=None, fallback_models=(), embedding_model=None, embedding_dimensions=None,
+        default_model=None, fallback_models=(), embedding_model=None,
         timeout_s=2, num_retries=0, api_base=f"http://127.0.0.1:{closed_port()}/v1", api_key="test-key",
     )
     services = services_for(quiet_db, tmp_path, hosted)
@@ -312,7 +312,7 @@ async def test_a_worker_stopped_mid_job_hands_it_back_and_it_is_charged_once(qui
         await release.wait()
         return await real_analyze(*args)
 
-    local.analyze = slow_analyze  # type: ignore[method-assign]
+    setattr(local, "analyze", slow_analyze)
     worker = triage.TriageWorker(services)
     worker.start()
     await asyncio.wait_for(started.wait(), 10)

@@ -98,7 +98,7 @@ def import_litellm() -> ModuleType:
     import litellm
 
     litellm.suppress_debug_info = True
-    litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[attr-defined]  # in case litellm was imported before us
+    litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[misc]  # a Final constant; in case litellm was imported before us
     return litellm
 
 

@@ -17,6 +17,7 @@ and so the connection to the provider: a client that leaves stops the model.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ async def stream_reply(
     for model in engine.chat_models(settings):
         try:
             stream, first = await engine._call_with_retries(
-                OPERATION, model, lambda model=model: _open(litellm, engine, model, messages)
+                OPERATION, model, functools.partial(_open, litellm, engine, model, messages)
             )
         except _ModelGaveUp as gave_up:
             failures.append(f"{model}: {gave_up}")

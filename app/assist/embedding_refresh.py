@@ -68,7 +68,7 @@ _gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 def embedding_engine_for(services: Services, settings: EngineSettings) -> Engine:
     if services.local_engine is None:
         raise AIError("no AI engine is available to embed with")
-    return choose_embedding_engine(settings, services.local_engine, services.hosted_engine)  # type: ignore[arg-type]
+    return choose_embedding_engine(settings, services.local_engine, services.hosted_engine)
 
 
 # ---- background refresh -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ turned `keepFeedbackText` on; otherwise it is dropped before it reaches the data
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -169,7 +169,8 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _rates(row: asyncpg.Record | dict[str, int]) -> dict[str, int | float | None]:
+def _rates(row: asyncpg.Record | dict[str, int]) -> dict[str, Any]:
+    # The fields shared by FeedbackRates and FeedbackGroup, as keyword arguments for either.
     verdicts = row["verdicts"]
     return {
         "suggestions": row["suggestions"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -68,7 +69,7 @@ async def run_prompt_test(
     usage: list[TokenUsage] = []
     models = []
     for sample, outcome in zip(samples, outcomes, strict=True):
-        common = {"ticketId": sample.id, "subject": sample.subject, "tags": sample.tags, "status": sample.status}
+        common: dict[str, Any] = {"ticketId": sample.id, "subject": sample.subject, "tags": sample.tags, "status": sample.status}
         if isinstance(outcome, AIError):
             detail = f": {outcome}" if ctx.settings.debug else ""
             results.append(PromptTestResult(**common, classification=None, error=f"Classification failed{detail}"))

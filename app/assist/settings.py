@@ -102,7 +102,7 @@ def _fraction(value: Any) -> float:
 def _language(value: Any) -> Language:
     if value not in LANGUAGES:
         raise ValueError(f"must be one of {sorted(LANGUAGES)}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _reply_tone(value: Any) -> str:

@@ -351,10 +351,10 @@ async def triage_one(services: Services, held: list[Lease] | None = None) -> boo
                                      "AND ai_triage ->> 'status' = 'pending'", lease.org_id, lease.ticket_id)
             return True
         if caller.ai_features == "none":
-            record = TriageRecord(status="skipped", at=datetime.now(UTC), reason="plan")
+            skipped = TriageRecord(status="skipped", at=datetime.now(UTC), reason="plan")
             async with connection.transaction():
                 if await connection.fetchval(_FINISH_SQL, lease.org_id, lease.ticket_id, lease.attempts) is not None:
-                    await connection.execute(_RECORD_SQL, lease.org_id, lease.ticket_id, _encoded(record))
+                    await connection.execute(_RECORD_SQL, lease.org_id, lease.ticket_id, _encoded(skipped))
             return True
     try:
         proposal = await _propose(services, caller, ticket)

@@ -7,8 +7,10 @@ to show in lists; the whole key is never stored.
 
 from __future__ import annotations
 
+
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 from uuid import UUID
@@ -53,7 +55,7 @@ async def insert_key(
     connection: asyncpg.Connection | asyncpg.Pool,
     org_id: UUID,
     name: str,
-    scopes: tuple[str, ...] | list[str],
+    scopes: Sequence[str],
     created_by: UUID | None,
 ) -> tuple[asyncpg.Record, str]:
     """Store a new key for the organization; returns its row and the key itself."""

@@ -68,4 +68,4 @@ def caller_cache(services: Services) -> CallerCache:
     cache = services.extras.get("caller_cache")
     if cache is None:
         cache = services.extras["caller_cache"] = CallerCache(services.settings.session_cache_ms / 1000)
-    return cache  # type: ignore[no-any-return]
+    return cache

@@ -10,12 +10,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import msgspec
-import msgspec.inspect
-
 from app.catalog.summaries import EXTRA_ERRORS, SUMMARIES
 from app.errors import ERROR_CODES
-from app.registry import Procedure, row_id_fields
+from app.registry import Procedure, input_struct, row_id_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +48,10 @@ def _required_id_fields(procedure: Procedure) -> tuple[str, ...]:
     optional one is a filter (tickets.list's assigneeId finds nothing) or has its own entry in
     the errors table (summaries.py)."""
     fields = row_id_fields(procedure)
-    if not fields:
+    info = input_struct(procedure)
+    if not fields or info is None:
         return ()
-    required = {field.encode_name for field in msgspec.inspect.type_info(procedure.input_type).fields if field.required}
+    required = {field.encode_name for field in info.fields if field.required}
     return tuple(field for field in fields if field in required)
 
 

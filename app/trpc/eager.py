@@ -39,7 +39,7 @@ async def continue_coroutine(coroutine: Coroutine[Any, Any, T], pending: Any) ->
         try:
             pending = coroutine.throw(asyncio.CancelledError()) if cancelled else coroutine.send(None)
         except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
+            return finished.value
 
 
 async def gather_eagerly(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
@@ -72,6 +72,6 @@ async def within(coroutine: Coroutine[Any, Any, T], seconds: float) -> T:
     try:
         pending = coroutine.send(None)
     except StopIteration as finished:
-        return finished.value  # type: ignore[no-any-return]
+        return finished.value
     async with asyncio.timeout(seconds):
         return await continue_coroutine(coroutine, pending)

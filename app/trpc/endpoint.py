@@ -9,7 +9,7 @@ finishes (`httpBatchStreamLink`), or server-sent events (`httpSubscriptionLink`)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any, TypeVar
 
@@ -40,7 +40,7 @@ from app.trpc.parse import (
 )
 
 Scope = dict[str, Any]
-Message = dict[str, Any]
+Message = MutableMapping[str, Any]  # as ASGI servers and Starlette type it
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
@@ -162,6 +162,7 @@ def _item(outcome: Outcome, use_superjson: bool, debug: bool) -> dict[str, Any]:
 async def _serve_json(exchange: _Exchange) -> None:
     parsed, headers, effects = exchange.parsed, exchange.headers, exchange.effects
     debug = exchange.services.settings.debug
+    body: dict[str, Any] | list[dict[str, Any]]
     if not parsed.is_batch:
         outcome = await _cancel_on_disconnect(exchange.receive, exchange.call(0))
         if outcome is None:
@@ -317,7 +318,7 @@ async def _cancel_on_disconnect(receive: Receive, work: Coroutine[Any, Any, T]) 
     try:
         pending = work.send(None)
     except StopIteration as finished:
-        return finished.value  # type: ignore[no-any-return]
+        return finished.value
     task = asyncio.ensure_future(continue_coroutine(work, pending))
     watcher = asyncio.ensure_future(_cancel_when_disconnected(receive, task))
     try:

@@ -146,7 +146,12 @@ def parse_request(
     raw_inputs: list[Any] = [MISSING] * len(paths)
     # JSON cannot carry a raw NUL in a string, only the escape: without one, no input of this
     # request needs searching for NULs (app.calls.refuse_unstorable_text).
-    may_hold_nul = source is not None and (_NUL_ESCAPE_BYTES if isinstance(source, bytes) else _NUL_ESCAPE) in source
+    if source is None:
+        may_hold_nul = False
+    elif isinstance(source, bytes):
+        may_hold_nul = _NUL_ESCAPE_BYTES in source
+    else:
+        may_hold_nul = _NUL_ESCAPE in source
     if source is not None:
         try:
             decoded = _decode_json(source)

@@ -41,7 +41,9 @@ MODEL = "openai/fake-model"
 def count_messages(encoding: tiktoken.Encoding, body: dict[str, object]) -> int:
     """Message contents plus the JSON schema sent as response_format (providers bill both)."""
     total = 0
-    for message in body.get("messages", []):  # type: ignore[union-attr]
+    messages = body.get("messages", [])
+    assert isinstance(messages, list)
+    for message in messages:
         content = message["content"] if isinstance(message["content"], str) else json.dumps(message["content"])
         total += len(encoding.encode(content)) + 4  # role and separators, as OpenAI counts chat messages
     if body.get("response_format"):

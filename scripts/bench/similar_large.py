@@ -90,7 +90,7 @@ async def load(pool, workdir: Path, tickets: int, seed: int) -> tuple[UUID, list
     space = VectorSpace(DIMENSIONS, seed=seed)
     org = await create_org(pool, plan="business", name="bench large")
     vectors = np.lib.format.open_memmap(vectors_path, mode="w+", dtype=np.float32, shape=(tickets, DIMENSIONS))
-    ids: list[UUID] = []
+    ids = []
     timings: dict[str, float] = {}
     started = time.monotonic()
     async with pool.acquire() as connection:

@@ -214,7 +214,7 @@ def start_bare(pin: bool, workdir: Path, workers: int) -> Server:
 def start_helpdesk(pin: bool, workdir: Path, database_url: str, workers: int) -> Server:
     port = free_port()
     env = app_env(
-        port, database_url, str(workdir / "app-data"), workers, TEST_PROCEDURE_MODULES="tests.support.wire_procedures"
+        port, database_url, str(workdir / "app-data"), WORKERS=str(workers), TEST_PROCEDURE_MODULES="tests.support.wire_procedures"
     )
     command = [*pin_prefix(0, pin), sys.executable, "-m", "tests.support.serve"]
     return _launch("helpdesk-ai", f"helpdesk-ai (WORKERS={workers})", command, workdir, env=env, port=port)
@@ -250,6 +250,7 @@ def check_answers(server: Server) -> None:
     assert data["meta"] == {"values": {"time": ["Date"]}, "v": 1}, (server.name, data)
     assert set(data["json"]) == {"version", "time", "database", "ai", "debug"}, (server.name, data)
     method, path, body = SCENARIOS["batch10"]
+    assert body is not None
     request = urllib.request.Request(
         server.url + path, data=body.encode(), method="POST", headers={"content-type": "application/json"}
     )

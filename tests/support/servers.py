@@ -55,13 +55,14 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def app_env(port: int, database_url: str, data_dir: str, workers: int = 1, **extra_env: str) -> dict[str, str]:
-    """The environment `python -m app` runs with in tests and benchmarks: loopback, test mode, offline."""
+def app_env(port: int, database_url: str, data_dir: str, **extra_env: str) -> dict[str, str]:
+    """The environment `python -m app` runs with in tests and benchmarks: loopback, test mode,
+    offline, one worker; `extra_env` adds or overrides settings."""
     return {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "WORKERS": str(workers),
+        "WORKERS": "1",
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
         "DATA_DIR": data_dir,
@@ -70,7 +71,8 @@ def app_env(port: int, database_url: str, data_dir: str, workers: int = 1, **ext
     }
 
 
-def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServer:
+def start_app(database_url: str, **extra_env: str) -> LiveServer:
+    """The app as `python -m app` with the test procedures; `extra_env` sets settings (WORKERS too)."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="helpdesk-app-", suffix=".log")[1])
     test_env = {
@@ -83,7 +85,7 @@ def start_app(database_url: str, workers: int = 1, **extra_env: str) -> LiveServ
         "BODY_READ_TIMEOUT_SECONDS": "3",
         **extra_env,
     }
-    env = app_env(port, database_url, tempfile.mkdtemp(prefix="helpdesk-app-data-"), workers, **test_env)
+    env = app_env(port, database_url, tempfile.mkdtemp(prefix="helpdesk-app-data-"), **test_env)
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.serve"], cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )

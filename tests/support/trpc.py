@@ -50,6 +50,12 @@ class TRPCClient:
         self.http = httpx.Client(base_url=base_url, headers=headers or {}, timeout=timeout)
         self.last_response: httpx.Response | None = None
 
+    @property
+    def response(self) -> httpx.Response:
+        """The answer to the last call (there must have been one)."""
+        assert self.last_response is not None, "no call was made yet"
+        return self.last_response
+
     def close(self) -> None:
         self.http.close()
 

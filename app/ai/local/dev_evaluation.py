@@ -213,7 +213,7 @@ async def score_tags(engine: Engine, settings: EngineSettings, filler_rows: list
 
     answers = await _each(vocabulary_rows, mapped, concurrency)
     gold = [readable_intent(str(row["intent"])).replace(" ", "-") for row in vocabulary_rows]
-    top1 = [bool(tags) and tags[0] == g for tags, g in zip(answers, gold, strict=True)]
+    top1 = [tags is not None and tags[:1] == [g] for tags, g in zip(answers, gold, strict=True)]
     majority = Counter(gold).most_common(1)[0][1] / max(1, len(gold))
     vocabulary_score = TaskScore("tags-vocabulary", "top-1 accuracy", len(gold), round(sum(top1) / max(1, len(top1)), 3),
                                  round(majority, 3))
