@@ -46,6 +46,9 @@ class RequestInfo:
     client_address: str | None
     # False when an Origin header names a site that is neither this host nor an allowed origin.
     origin_trusted: bool
+    # False when the answer is streamed (JSON lines, server-sent events): its headers are sent
+    # before any call ends, so no call can set a cookie.
+    cookies_deliverable: bool = True
     # Authentication runs once per HTTP request, however many calls a batch holds.
     caller_task: Any = None
 

@@ -9,13 +9,13 @@ import msgspec
 from app.auth.accounts import MEMBER_COLUMNS, Member, OrganizationSummary, member_from_row
 from app.auth.cache import caller_cache
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
-from app.auth.sessions import cleared_session_cookie, revoke_session, revoke_user_sessions, session_cookie
+from app.auth.sessions import cleared_session_cookie, revoke_session, revoke_user_sessions
 from app.auth.throttle import attempt_succeeded, begin_attempt
 from app.context import Context
 from app.errors import TRPCError
 from app.usage.report import UsageSummary, usage_summary
 from app.registry import procedure
-from procedures.common import Success, new_browser_session
+from procedures.common import Success, hand_over_session, new_browser_session, require_cookie_delivery
 
 # Login accepts whatever was once a valid password (no minimum); only new passwords get rules.
 AnyPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
@@ -72,6 +72,7 @@ WHERE lower(u.email) = lower($1)
 @procedure("auth.login", "mutation", public=True, identify="optional")
 async def login(ctx: Context, input: LoginInput) -> SignedIn:
     _refuse_cross_site(ctx)
+    require_cookie_delivery(ctx, "auth.login")
     pool = ctx.pool
     attempt = await begin_attempt(pool, ctx.settings, input.email, ctx.request.client_address)
     # The only query not filtered by org_id: a login names an e-mail address, and the address
@@ -99,7 +100,7 @@ async def login(ctx: Context, input: LoginInput) -> SignedIn:
         cookie_value = await new_browser_session(connection, ctx, org_id, user_id)
     if previous is not None and previous.session_id is not None:
         caller_cache(ctx.services).forget_session(previous.org_id, previous.session_id)
-    ctx.effects.cookies.append(session_cookie(ctx.settings, cookie_value))
+    await hand_over_session(ctx, org_id, cookie_value)
     return SignedIn(
         user=member_from_row(row),
         organization=OrganizationSummary(id=org_id, name=row["org_name"], slug=row["slug"], plan=row["plan"]),
@@ -161,6 +162,7 @@ async def change_password(ctx: Context, input: ChangePasswordInput) -> Success:
     caller = ctx.require_caller()
     if caller.user_id is None:
         raise TRPCError("FORBIDDEN", "An API key has no password; sign in as a user")
+    require_cookie_delivery(ctx, "auth.changePassword")
     pool = ctx.pool
     account = await pool.fetchrow(
         "SELECT email, password_hash FROM users WHERE org_id = $1 AND id = $2", caller.org_id, caller.user_id
@@ -185,5 +187,5 @@ async def change_password(ctx: Context, input: ChangePasswordInput) -> Success:
         await revoke_user_sessions(connection, caller.org_id, caller.user_id)
         cookie_value = await new_browser_session(connection, ctx, caller.org_id, caller.user_id)
     caller_cache(ctx.services).forget_user(caller.org_id, caller.user_id)
-    ctx.effects.cookies.append(session_cookie(ctx.settings, cookie_value))
+    await hand_over_session(ctx, caller.org_id, cookie_value)
     return Success()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Literal
 from uuid import UUID
@@ -9,9 +11,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from app.auth.sessions import create_session
+from app.auth.sessions import SWEEP_PROBABILITY, create_session, session_cookie, sweep_ended_sessions
 from app.context import Context
-from app.errors import not_found
+from app.errors import TRPCError, not_found
+
+log = logging.getLogger(__name__)
 
 
 class Success(msgspec.Struct, frozen=True):
@@ -46,3 +50,25 @@ async def new_browser_session(connection: asyncpg.Connection, ctx: Context, org_
         user_agent=ctx.request.headers.get("user-agent"),
         client_address=ctx.request.client_address,
     )
+
+
+def require_cookie_delivery(ctx: Context, what: str) -> None:
+    """Refuse, before anything changes, a call that must set the session cookie when its answer is
+    streamed (httpBatchStreamLink): the answer's headers leave before the call ends, so the browser
+    would be left with a cookie that no longer works."""
+    if not ctx.request.cookies_deliverable:
+        raise TRPCError(
+            "BAD_REQUEST", f"{what} sets the session cookie, which a streamed answer cannot carry: use httpLink or httpBatchLink"
+        )
+
+
+async def hand_over_session(ctx: Context, org_id: UUID, cookie_value: str) -> None:
+    """Set a new session's cookie on the answer, once the transaction that wrote the session has
+    committed; and now and then sweep the organization's ended sessions. The sweep is upkeep: if
+    it fails, the sign-in it rides on does not."""
+    ctx.effects.cookies.append(session_cookie(ctx.settings, cookie_value))
+    if random.random() < SWEEP_PROBABILITY:
+        try:
+            await sweep_ended_sessions(ctx.pool, ctx.settings, org_id)
+        except (asyncpg.PostgresError, OSError) as error:
+            log.warning("sweeping the ended sessions of organization %s failed: %s", org_id, error)

@@ -20,11 +20,11 @@ from app.auth.accounts import (
 )
 from app.auth.cache import caller_cache
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
-from app.auth.sessions import revoke_user_sessions, session_cookie
+from app.auth.sessions import revoke_user_sessions
 from app.context import Context
 from app.errors import TRPCError
 from app.registry import procedure
-from procedures.common import new_browser_session
+from procedures.common import hand_over_session, new_browser_session, require_cookie_delivery
 
 NewPassword = Annotated[str, msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 
@@ -107,6 +107,8 @@ async def create_user(ctx: Context, input: CreateUserInput) -> Member:
 @procedure("users.update", "mutation", role="admin", scope="admin")
 async def update_user(ctx: Context, input: UpdateUserInput) -> Member:
     caller = ctx.require_caller()
+    if input.id == caller.user_id and input.password is not msgspec.UNSET and caller.session_id is not None:
+        require_cookie_delivery(ctx, "Setting one's own password")
     password_hash = await hash_password(input.password) if input.password is not msgspec.UNSET else None
     async with ctx.pool.acquire() as connection, connection.transaction():
         # The organization's active admins, locked: two admins demoting each other at once must
@@ -168,7 +170,7 @@ async def update_user(ctx: Context, input: UpdateUserInput) -> Member:
             if input.id == caller.user_id and row["active"] and caller.session_id is not None:
                 renewed_session = await new_browser_session(connection, ctx, caller.org_id, input.id)
     if renewed_session is not None:
-        ctx.effects.cookies.append(session_cookie(ctx.settings, renewed_session))
+        await hand_over_session(ctx, caller.org_id, renewed_session)
     # A new role, a deactivation or a revocation holds from this worker's next request.
     caller_cache(ctx.services).forget_user(caller.org_id, input.id)
     return member_from_row(row)

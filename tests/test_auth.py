@@ -13,23 +13,24 @@ from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 import pytest
 
 from app.auth.cache import CallerCache
 from app.auth.throttle import delay_seconds
-from app.auth import sessions as sessions_module
 from app.auth.sessions import (
     SESSION_COOKIE,
-    create_session,
     read_session_cookie,
     session_cookie,
     sign_session,
     sweep_ended_sessions,
 )
 from app.config import ConfigError, load_settings
-from app.context import Caller
+from app.context import Caller, Context, RequestInfo, ResponseEffects, Services
 from app.usage.metering import current_period
 from app.demo.seed import DEMO_ORGANIZATIONS, seed_if_empty
+from procedures import common as common_procedures
+from procedures.common import hand_over_session
 from tests.support.factories import (
     Org,
     User,
@@ -255,18 +256,61 @@ async def test_ended_sessions_are_swept_once_older_than_the_lifetime_and_only_in
     assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1 AND id = $2", other_org.id, other) == 1
 
 
-async def test_a_sign_in_sweeps_its_organizations_ended_sessions_now_and_then(db, monkeypatch):
+async def test_a_new_session_sweeps_its_organizations_ended_sessions_now_and_then(db, monkeypatch):
     settings = load_settings({"APP_ENV": "test", "SECRET_KEY": "x"})
     org = await create_org(db)
     user = await create_user(db, org.id)
     await _session_row(db, org.id, user.id, days_ago=30, ended="revoked")
-    monkeypatch.setattr(sessions_module, "SWEEP_PROBABILITY", 0.0)
-    await create_session(db, settings, org.id, user.id, user_agent=None, client_address=None)
-    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id) == 2
-    monkeypatch.setattr(sessions_module, "SWEEP_PROBABILITY", 1.0)
-    await create_session(db, settings, org.id, user.id, user_agent=None, client_address=None)
-    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1 AND revoked_at IS NULL", org.id) == 2
-    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id) == 2
+    request = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
+    ctx = Context(services=Services(settings=settings, pool=db), request=request, path="auth.login", effects=ResponseEffects())
+
+    async def sessions() -> int:
+        return await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id)
+
+    monkeypatch.setattr(common_procedures, "SWEEP_PROBABILITY", 0.0)
+    await hand_over_session(ctx, org.id, "first")
+    assert await sessions() == 1
+    # A failing sweep is only upkeep: the cookie is still handed over.
+    monkeypatch.setattr(common_procedures, "SWEEP_PROBABILITY", 1.0)
+
+    async def failing_sweep(*_: object) -> int:
+        raise asyncpg.exceptions.DeadlockDetectedError("simulated")
+
+    monkeypatch.setattr(common_procedures, "sweep_ended_sessions", failing_sweep)
+    await hand_over_session(ctx, org.id, "second")
+    assert await sessions() == 1
+    monkeypatch.setattr(common_procedures, "sweep_ended_sessions", sweep_ended_sessions)
+    await hand_over_session(ctx, org.id, "third")
+    assert await sessions() == 0
+    assert [cookie.value for cookie in ctx.effects.cookies] == ["first", "second", "third"]
+
+
+def _streamed_call(server: LiveServer, path: str, value: object, cookie: str | None = None) -> str:
+    """One mutation through httpBatchStreamLink's request shape; the whole JSON-lines body."""
+    headers = {"content-type": "application/json", "trpc-accept": "application/jsonl"}
+    if cookie is not None:
+        headers["cookie"] = f"{SESSION_COOKIE}={cookie}"
+    response = httpx.post(f"{server.url}/api/trpc/{path}?batch=1", json={"0": value}, headers=headers, timeout=30)
+    assert response.status_code == 200 and "set-cookie" not in response.headers, response.headers
+    return response.text
+
+
+async def test_calls_that_set_the_session_cookie_are_refused_on_a_streamed_answer(db, live_server):
+    org, user, client = await member_client(db, live_server)
+    sessions_before = await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id)
+    body = _streamed_call(live_server, "auth.login", {"email": user.email, "password": user.password})
+    assert "BAD_REQUEST" in body and "auth.login sets the session cookie" in body, body
+    body = _streamed_call(
+        live_server,
+        "auth.changePassword",
+        {"currentPassword": user.password, "newPassword": "never-applied"},
+        cookie=session_value(client),
+    )
+    assert "BAD_REQUEST" in body and "auth.changePassword sets the session cookie" in body, body
+    # Nothing changed: no session was started or ended, the password is the same.
+    assert await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id) == sessions_before
+    assert client.query("auth.me")["user"]["id"] == str(user.id)
+    await asyncio.to_thread(login, live_server, user)
 
 
 async def test_last_seen_moves_at_most_once_a_minute(db, live_server):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from uuid import uuid4
 
+import httpx
 import pytest
 
+from app.auth.sessions import SESSION_COOKIE
 from tests.support.factories import (
     client_with_cookie,
     create_api_key,
@@ -249,7 +251,7 @@ async def test_an_admin_setting_their_own_password_goes_on_here_under_a_new_sess
     assert live == 1
 
 
-async def test_a_failed_update_of_ones_own_password_keeps_the_session(db, live_server):
+async def test_an_own_password_update_refused_for_a_taken_email_changes_nothing(db, live_server):
     org = await create_org(db)
     admin = await create_user(db, org.id, role="admin")
     other = await create_user(db, org.id)
@@ -262,6 +264,33 @@ async def test_a_failed_update_of_ones_own_password_keeps_the_session(db, live_s
     assert session_value(here) == before
     assert here.query("auth.me")["user"]["id"] == str(admin.id)
     assert await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id) == stored
+
+
+async def test_setting_ones_own_password_on_a_streamed_answer_is_refused_and_changes_nothing(db, live_server):
+    org, admin, client = await member_client(db, live_server, role="admin")
+    stored = await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id)
+    # httpBatchStreamLink's request: the answer's headers leave before the call ends, so the
+    # browser could not be given its new session; its old one would be revoked all the same.
+    response = httpx.post(
+        f"{live_server.url}/api/trpc/users.update?batch=1",
+        json={"0": {"id": str(admin.id), "password": "never-applied"}},
+        headers={"trpc-accept": "application/jsonl", "cookie": f"{SESSION_COOKIE}={session_value(client)}"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and "BAD_REQUEST" in response.text, response.text
+    assert "Setting one's own password sets the session cookie" in response.text, response.text
+    assert await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id) == stored
+    assert client.query("auth.me")["user"]["id"] == str(admin.id)
+    # Another member's password needs no cookie for this browser: streamed, it is set.
+    agent = await create_user(db, org.id)
+    response = httpx.post(
+        f"{live_server.url}/api/trpc/users.update?batch=1",
+        json={"0": {"id": str(agent.id), "password": "set-while-streaming"}},
+        headers={"trpc-accept": "application/jsonl", "cookie": f"{SESSION_COOKIE}={session_value(client)}"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and "error" not in response.text, response.text
+    TRPCClient(live_server.url).mutation("auth.login", {"email": agent.email, "password": "set-while-streaming"})
 
 
 async def test_update_of_an_unknown_member_is_not_found(db, live_server):

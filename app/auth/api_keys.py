@@ -7,7 +7,6 @@ to show in lists; the whole key is never stored.
 
 from __future__ import annotations
 
-
 import hashlib
 import secrets
 from collections.abc import Sequence

@@ -9,7 +9,6 @@ request, so logout and password changes take effect at once in every worker.
 from __future__ import annotations
 
 import hashlib
-import random
 from functools import lru_cache
 from http.cookies import SimpleCookie
 from uuid import UUID
@@ -21,8 +20,10 @@ from app.config import Settings
 from app.context import Cookie
 
 SESSION_COOKIE = "hd_session"
-# Ended sessions are deleted by an occasional sign-in of the same organization, not by a job.
+# Ended sessions are deleted now and then when the same organization starts a session, not by a job.
 SWEEP_PROBABILITY = 0.01
+# At most this many rows per sweep, so the first one after a long time stays a short statement.
+SWEEP_BATCH = 1000
 # A different salt per purpose: a value signed for something else never passes as a session.
 _SALT = "helpdesk-ai.session"
 
@@ -82,8 +83,6 @@ async def create_session(
     client_address: str | None,
 ) -> str:
     """Insert a session row for the user and return the signed cookie value naming it."""
-    if random.random() < SWEEP_PROBABILITY:
-        await sweep_ended_sessions(connection, settings, org_id)
     session_id = await connection.fetchval(
         """
         INSERT INTO sessions (org_id, user_id, expires_at, user_agent, client_address)
@@ -100,20 +99,27 @@ async def create_session(
 
 
 async def sweep_ended_sessions(connection: asyncpg.Connection | asyncpg.Pool, settings: Settings, org_id: UUID) -> int:
-    """Delete the organization's sessions that have ended (signed out, revoked, expired or idle too
-    long) and were created before the last SESSION_LIFETIME_HOURS; returns how many. Sessions of
-    that period are kept even when ended: the login throttle reads them to know the addresses an
-    account signed in from lately."""
+    """Delete up to SWEEP_BATCH of the organization's sessions that have ended (signed out,
+    revoked, expired or idle too long) and were created before the last SESSION_LIFETIME_HOURS;
+    returns how many. Sessions of that period are kept even when ended: the login throttle reads
+    them to know the addresses an account signed in from lately. Rows another transaction holds
+    (a revocation under way) are skipped, so a sweep never waits for a lock or deadlocks."""
     status = await connection.execute(
         """
         DELETE FROM sessions
-        WHERE org_id = $1
-          AND created_at < now() - make_interval(hours => $2)
-          AND (revoked_at IS NOT NULL OR expires_at <= now() OR last_seen_at <= now() - make_interval(mins => $3))
+        WHERE org_id = $1 AND id IN (
+            SELECT id FROM sessions
+            WHERE org_id = $1
+              AND created_at < now() - make_interval(hours => $2)
+              AND (revoked_at IS NOT NULL OR expires_at <= now() OR last_seen_at <= now() - make_interval(mins => $3))
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED
+        )
         """,
         org_id,
         settings.session_lifetime_hours,
         settings.session_idle_minutes,
+        SWEEP_BATCH,
     )
     return int(status.rsplit(" ", 1)[-1])
 

@@ -111,11 +111,17 @@ class TRPCEndpoint:
             return
 
         cookie = headers.get("cookie")
+        subscription = not parsed.is_batch and method == "GET" and _is_subscription(parsed.calls[0].path)
         request = RequestInfo(
-            method, headers, cookie_parser(cookie) if cookie else {}, source.client_address, source.origin_trusted
+            method,
+            headers,
+            cookie_parser(cookie) if cookie else {},
+            source.client_address,
+            source.origin_trusted,
+            not (subscription or parsed.wants_stream),  # cookies_deliverable
         )
         exchange = _Exchange(services, request, parsed, merge_vary(cors, "trpc-accept, accept"), receive, send)
-        if not parsed.is_batch and method == "GET" and _is_subscription(parsed.calls[0].path):
+        if subscription:
             await _serve_subscription(exchange)
         elif parsed.wants_stream:
             await _serve_jsonl(exchange)
@@ -193,8 +199,8 @@ async def _serve_jsonl(exchange: _Exchange) -> None:
     def line(value: Any) -> bytes:
         return _encode(encode_value(value, use_superjson)) + b"\n"
 
-    # Headers go out before any result is known, so cookies set by a streamed call cannot be
-    # delivered; auth procedures are called through the non-streaming links.
+    # Headers go out before any result is known, so no streamed call can set a cookie: the calls
+    # that must are refused before they change anything (procedures.common.require_cookie_delivery).
     await send({"type": "http.response.start", "status": 200, "headers": _raw_headers(exchange.headers, "application/json")})
     count = len(exchange.parsed.calls)
     head = {str(index): [[0], [None, 0, index]] for index in range(count)}
