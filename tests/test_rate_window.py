@@ -1,5 +1,6 @@
 """The AI request rate is a sliding window in PostgreSQL: at most the limit in ANY 60 seconds,
-with an exact Retry-After (app/usage/metering.py, `admit_rate` in schema.sql).
+with an exact Retry-After (app/usage/metering.py, `admit_rate` in schema.sql); rows that hold no
+current call are swept now and then (`sweep_rate_limit_calls`).
 
 The clock is passed in explicitly, so the minute boundary is crossed without sleeping."""
 
@@ -77,3 +78,45 @@ async def test_the_default_clock_is_the_databases_now(db):
     with pytest.raises(TRPCError) as refused:
         await admit_call(db, caller, metered=False, rate_limited=True, rate_limit_per_minute=3)
     assert 59 <= refused.value.data["retryAfterSeconds"] <= 60
+
+
+async def test_quiet_rows_are_swept_within_the_organization_only(db):
+    caller = await a_caller(db)
+    org_id = caller.org_id
+    other_org = (await a_caller(db)).org_id
+    at = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
+    rows = {
+        (org_id, "user:quiet"): [at - timedelta(minutes=5), at - timedelta(seconds=61)],
+        (org_id, "user:never-called"): [],
+        (org_id, "user:active"): [at - timedelta(minutes=5), at - timedelta(seconds=30)],
+        (org_id, "user:sweeping"): [at - timedelta(minutes=5)],  # the caller's own row stays
+        (other_org, "user:quiet"): [at - timedelta(minutes=5)],
+    }
+    for (org, subject), calls in rows.items():
+        await db.execute("INSERT INTO rate_limit_calls (org_id, subject, calls) VALUES ($1, $2, $3)", org, subject, calls)
+    swept = await db.fetchval(
+        "SELECT sweep_rate_limit_calls($1, 'user:sweeping', interval '1 minute', $2)", org_id, at
+    )
+    assert swept == 2
+    remaining = await db.fetch(
+        "SELECT org_id, subject FROM rate_limit_calls WHERE org_id = ANY($1::uuid[])", [org_id, other_org]
+    )
+    left = {(row["org_id"], row["subject"]) for row in remaining}
+    assert left == {(org_id, "user:active"), (org_id, "user:sweeping"), (other_org, "user:quiet")}
+
+
+async def test_a_swept_subject_is_counted_afresh(db):
+    caller = await a_caller(db)
+    at = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
+    for index in range(3):
+        assert await admit(db, caller, at + timedelta(seconds=index), limit=3) is None
+    assert await admit(db, caller, at + timedelta(seconds=3), limit=3) == 57
+    # A minute and more later the row holds nothing current: another caller's sweep takes it.
+    later = at + timedelta(minutes=2)
+    assert await db.fetchval(
+        "SELECT sweep_rate_limit_calls($1, 'key:someone-else', interval '1 minute', $2)", caller.org_id, later
+    ) == 1
+    assert await admit(db, caller, later, limit=3) is None
+    assert await db.fetchval(
+        "SELECT cardinality(calls) FROM rate_limit_calls WHERE org_id = $1", caller.org_id
+    ) == 1
