@@ -400,8 +400,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_calls (
     PRIMARY KEY (org_id, subject)
 );
 
--- The organization's rows that hold no call inside the window (of users and keys gone quiet, or
--- gone): they say nothing a missing row would not. At most 1000 per sweep, and rows another
+-- The organization's rows that hold no call inside the last two windows (of users and keys gone
+-- quiet, or gone): they say nothing a missing row would not. At most 1000 per sweep, and rows another
 -- caller holds are skipped rather than waited for. Returns how many were deleted.
 CREATE OR REPLACE FUNCTION sweep_rate_limit_calls(
     p_org uuid, p_keep_subject text, p_span interval, p_at timestamptz
@@ -414,7 +414,8 @@ BEGIN
     WHERE r.org_id = p_org AND r.subject IN (
         SELECT q.subject FROM rate_limit_calls q
         WHERE q.org_id = p_org AND q.subject <> p_keep_subject
-          AND NOT EXISTS (SELECT FROM unnest(q.calls) AS call WHERE call > p_at - p_span)
+          -- Twice the window: a concurrent caller's clock may be a moment behind this one.
+          AND NOT EXISTS (SELECT FROM unnest(q.calls) AS call WHERE call > p_at - 2 * p_span)
         LIMIT 1000
         FOR UPDATE SKIP LOCKED
     );
@@ -428,8 +429,9 @@ $$;
 -- window leaving it), which makes Retry-After exact. Refused calls are not recorded, so
 -- retrying early never pushes that moment back. The row lock queues concurrent callers of
 -- every worker, and each statement here reads the latest committed row. One call in a hundred
--- also sweeps the organization's quiet rows; a row swept between this function's insert and
--- its lock is simply inserted again.
+-- also sweeps the organization's quiet rows, once it holds its own row: the sweep then waits
+-- for no lock, so two sweeping callers cannot deadlock. A row another caller swept between this
+-- function's insert and its lock is simply inserted again.
 CREATE OR REPLACE FUNCTION admit_rate(
     p_org uuid, p_subject text, p_limit integer, p_span interval, p_at timestamptz
 ) RETURNS timestamptz
@@ -438,9 +440,6 @@ DECLARE
     logged timestamptz[];
     recent timestamptz[];
 BEGIN
-    IF random() < 0.01 THEN
-        PERFORM sweep_rate_limit_calls(p_org, p_subject, p_span, p_at);
-    END IF;
     LOOP
         INSERT INTO rate_limit_calls (org_id, subject, calls) VALUES (p_org, p_subject, '{}')
         ON CONFLICT (org_id, subject) DO NOTHING;
@@ -448,6 +447,9 @@ BEGIN
         WHERE r.org_id = p_org AND r.subject = p_subject FOR UPDATE;
         EXIT WHEN FOUND;
     END LOOP;
+    IF random() < 0.01 THEN
+        PERFORM sweep_rate_limit_calls(p_org, p_subject, p_span, p_at);
+    END IF;
     recent := ARRAY(SELECT call FROM unnest(logged) AS call WHERE call > p_at - p_span ORDER BY call);
     IF cardinality(recent) >= p_limit THEN
         RETURN recent[cardinality(recent) - p_limit + 1] + p_span;

@@ -48,7 +48,7 @@ class RequestInfo:
     origin_trusted: bool
     # False when the answer is streamed (JSON lines, server-sent events): its headers are sent
     # before any call ends, so no call can set a cookie.
-    cookies_deliverable: bool = True
+    cookies_deliverable: bool
     # Authentication runs once per HTTP request, however many calls a batch holds.
     caller_task: Any = None
 

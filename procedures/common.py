@@ -70,5 +70,5 @@ async def hand_over_session(ctx: Context, org_id: UUID, cookie_value: str) -> No
     if random.random() < SWEEP_PROBABILITY:
         try:
             await sweep_ended_sessions(ctx.pool, ctx.settings, org_id)
-        except (asyncpg.PostgresError, OSError) as error:
-            log.warning("sweeping the ended sessions of organization %s failed: %s", org_id, error)
+        except Exception:
+            log.exception("sweeping the ended sessions of organization %s failed", org_id)

@@ -853,7 +853,9 @@ async def test_scheduled_refreshes_coalesce_and_embed_the_latest_text(db: asyncp
     ticket_id = UUID(await insert_ticket_without_embedding(db, org.id, "Original subject", "Original body."))
     settings = load_settings({"DATABASE_URL": "postgresql://unused", "APP_ENV": "test", "DATA_DIR": str(tmp_path)})
     services = Services(settings=settings, pool=db, local_engine=LocalEngine())
-    request = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
+    request = RequestInfo(
+        method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True, cookies_deliverable=True
+    )
 
     def context(org_id: UUID, plan: str, features: str) -> Context:
         caller = Caller(org_id=org_id, user_id=user.id, role="agent", plan=plan, ai_features=features)  # type: ignore[arg-type]

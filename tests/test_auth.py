@@ -261,7 +261,9 @@ async def test_a_new_session_sweeps_its_organizations_ended_sessions_now_and_the
     org = await create_org(db)
     user = await create_user(db, org.id)
     await _session_row(db, org.id, user.id, days_ago=30, ended="revoked")
-    request = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
+    request = RequestInfo(
+        method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True, cookies_deliverable=True
+    )
     ctx = Context(services=Services(settings=settings, pool=db), request=request, path="auth.login", effects=ResponseEffects())
 
     async def sessions() -> int:

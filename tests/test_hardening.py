@@ -229,7 +229,9 @@ async def test_database_outage_answers_503_with_retry_after():
     pool = await asyncpg.create_pool(f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0, max_size=1)
     try:
         services = Services(settings=Settings(), pool=pool)
-        request = RequestInfo(method="POST", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True)
+        request = RequestInfo(
+            method="POST", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True, cookies_deliverable=True
+        )
         call = Call("auth.login", {"email": "someone@example.test", "password": "x"}, superjson=False, batched=False)
         outcome = await call_procedure(services, request, ResponseEffects(), call)
     finally:

@@ -86,9 +86,11 @@ async def test_quiet_rows_are_swept_within_the_organization_only(db):
     other_org = (await a_caller(db)).org_id
     at = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
     rows = {
-        (org_id, "user:quiet"): [at - timedelta(minutes=5), at - timedelta(seconds=61)],
+        (org_id, "user:quiet"): [at - timedelta(minutes=5), at - timedelta(seconds=121)],
         (org_id, "user:never-called"): [],
         (org_id, "user:active"): [at - timedelta(minutes=5), at - timedelta(seconds=30)],
+        # Outside the window but inside the margin kept for a caller whose clock is behind.
+        (org_id, "user:lately"): [at - timedelta(seconds=90)],
         (org_id, "user:sweeping"): [at - timedelta(minutes=5)],  # the caller's own row stays
         (other_org, "user:quiet"): [at - timedelta(minutes=5)],
     }
@@ -102,7 +104,29 @@ async def test_quiet_rows_are_swept_within_the_organization_only(db):
         "SELECT org_id, subject FROM rate_limit_calls WHERE org_id = ANY($1::uuid[])", [org_id, other_org]
     )
     left = {(row["org_id"], row["subject"]) for row in remaining}
-    assert left == {(org_id, "user:active"), (org_id, "user:sweeping"), (other_org, "user:quiet")}
+    kept = {(org_id, "user:active"), (org_id, "user:lately"), (org_id, "user:sweeping"), (other_org, "user:quiet")}
+    assert left == kept
+
+
+async def test_a_sweep_skips_rows_another_caller_holds_instead_of_waiting(db):
+    caller = await a_caller(db)
+    at = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
+    await db.execute(
+        "INSERT INTO rate_limit_calls (org_id, subject, calls) VALUES ($1, 'user:held', $2)",
+        caller.org_id,
+        [at - timedelta(hours=1)],
+    )
+    sweep = "SELECT sweep_rate_limit_calls($1, 'user:sweeping', interval '1 minute', $2)"
+    async with db.acquire() as holder, holder.transaction():
+        # Another caller's admit_rate holds its row (quiet as it is) until its statement ends.
+        await holder.execute(
+            "SELECT calls FROM rate_limit_calls WHERE org_id = $1 AND subject = 'user:held' FOR UPDATE", caller.org_id
+        )
+        async with db.acquire() as sweeper:
+            await sweeper.execute("SET lock_timeout = '2s'")  # a sweep that waited would fail here
+            assert await sweeper.fetchval(sweep, caller.org_id, at) == 0
+            await sweeper.execute("RESET lock_timeout")
+    assert await db.fetchval(sweep, caller.org_id, at) == 1
 
 
 async def test_a_swept_subject_is_counted_afresh(db):
@@ -111,8 +135,8 @@ async def test_a_swept_subject_is_counted_afresh(db):
     for index in range(3):
         assert await admit(db, caller, at + timedelta(seconds=index), limit=3) is None
     assert await admit(db, caller, at + timedelta(seconds=3), limit=3) == 57
-    # A minute and more later the row holds nothing current: another caller's sweep takes it.
-    later = at + timedelta(minutes=2)
+    # Minutes later the row holds nothing current: another caller's sweep takes it.
+    later = at + timedelta(minutes=5)
     assert await db.fetchval(
         "SELECT sweep_rate_limit_calls($1, 'key:someone-else', interval '1 minute', $2)", caller.org_id, later
     ) == 1

@@ -202,7 +202,9 @@ async def test_invalid_list_input_is_bad_request_naming_the_field(db, live_serve
 def in_process_context(pool: asyncpg.Pool, org: Org, user_id: UUID) -> Context:
     return Context(
         services=Services(settings=Settings(), pool=pool),
-        request=RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True),
+        request=RequestInfo(
+            method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True, cookies_deliverable=True
+        ),
         path="tickets.create",
         effects=ResponseEffects(),
         caller=Caller(org_id=org.id, user_id=user_id, role="agent", plan=org.plan, ai_features="full"),

@@ -196,7 +196,9 @@ class Proposal(msgspec.Struct, frozen=True, kw_only=True):
 
 
 # Triage runs outside any request; the services it shares with the procedures take a Context.
-_NO_REQUEST = RequestInfo(method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True)
+_NO_REQUEST = RequestInfo(
+    method="POST", headers={}, cookies={}, client_address=None, origin_trusted=True, cookies_deliverable=False
+)
 
 
 async def _suggest_assignee(

@@ -248,7 +248,10 @@ async def measure_analyze_in_process(
     samples = []
     try:
         for index in range(rounds):
-            request = RequestInfo(method="POST", headers={}, cookies=cookies, client_address="127.0.0.1", origin_trusted=True)
+            request = RequestInfo(
+                method="POST", headers={}, cookies=cookies, client_address="127.0.0.1", origin_trusted=True,
+                cookies_deliverable=True,
+            )
             ticket_id = ticket_ids[index % len(ticket_ids)]
             started = time.perf_counter()
             call = Call("ai.analyzeTicket", {"ticketId": str(ticket_id)}, superjson=False, batched=False)
