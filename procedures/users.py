@@ -107,7 +107,9 @@ async def create_user(ctx: Context, input: CreateUserInput) -> Member:
 @procedure("users.update", "mutation", role="admin", scope="admin")
 async def update_user(ctx: Context, input: UpdateUserInput) -> Member:
     caller = ctx.require_caller()
-    if input.id == caller.user_id and input.password is not msgspec.UNSET and caller.session_id is not None:
+    # An admin setting their own password in this browser gets a new session for it (below).
+    own_password_here = input.id == caller.user_id and input.password is not msgspec.UNSET and caller.session_id is not None
+    if own_password_here:
         require_cookie_delivery(ctx, "Setting one's own password")
     password_hash = await hash_password(input.password) if input.password is not msgspec.UNSET else None
     async with ctx.pool.acquire() as connection, connection.transaction():
@@ -167,7 +169,7 @@ async def update_user(ctx: Context, input: UpdateUserInput) -> Member:
             # their own password in this browser goes on in it under a new session, as with
             # auth.changePassword: whoever may have copied the old cookie is signed out too.
             await revoke_user_sessions(connection, caller.org_id, input.id)
-            if input.id == caller.user_id and row["active"] and caller.session_id is not None:
+            if own_password_here and row["active"]:
                 renewed_session = await new_browser_session(connection, ctx, caller.org_id, input.id)
     if renewed_session is not None:
         await hand_over_session(ctx, caller.org_id, renewed_session)

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
 import asyncpg
-import httpx
 import pytest
 
 from app.auth.cache import CallerCache
@@ -40,6 +39,7 @@ from tests.support.factories import (
     login,
     member_client,
     session_value,
+    streamed_mutation,
 )
 from tests.support.servers import ROOT, LiveServer, start_app
 from tests.support.trpc import TRPCClient, error_of
@@ -287,22 +287,12 @@ async def test_a_new_session_sweeps_its_organizations_ended_sessions_now_and_the
     assert [cookie.value for cookie in ctx.effects.cookies] == ["first", "second", "third"]
 
 
-def _streamed_call(server: LiveServer, path: str, value: object, cookie: str | None = None) -> str:
-    """One mutation through httpBatchStreamLink's request shape; the whole JSON-lines body."""
-    headers = {"content-type": "application/json", "trpc-accept": "application/jsonl"}
-    if cookie is not None:
-        headers["cookie"] = f"{SESSION_COOKIE}={cookie}"
-    response = httpx.post(f"{server.url}/api/trpc/{path}?batch=1", json={"0": value}, headers=headers, timeout=30)
-    assert response.status_code == 200 and "set-cookie" not in response.headers, response.headers
-    return response.text
-
-
 async def test_calls_that_set_the_session_cookie_are_refused_on_a_streamed_answer(db, live_server):
     org, user, client = await member_client(db, live_server)
     sessions_before = await db.fetchval("SELECT count(*) FROM sessions WHERE org_id = $1", org.id)
-    body = _streamed_call(live_server, "auth.login", {"email": user.email, "password": user.password})
+    body = streamed_mutation(live_server, "auth.login", {"email": user.email, "password": user.password})
     assert "BAD_REQUEST" in body and "auth.login sets the session cookie" in body, body
-    body = _streamed_call(
+    body = streamed_mutation(
         live_server,
         "auth.changePassword",
         {"currentPassword": user.password, "newPassword": "never-applied"},

@@ -171,8 +171,7 @@ async def test_changing_the_password_rotates_this_session(db, live_server):
     assert client.mutation(
         "auth.changePassword", {"currentPassword": user.password, "newPassword": "a-brand-new-password"}
     ) == {"success": True}
-    assert client.last_response is not None
-    assert SESSION_COOKIE in client.last_response.headers["set-cookie"]
+    assert SESSION_COOKIE in client.response.headers["set-cookie"]
     new_cookie = client.http.cookies[SESSION_COOKIE]
     assert new_cookie != old_cookie
     assert client.query("auth.me")["user"]["id"] == str(user.id)  # this browser stays signed in

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 from uuid import uuid4
 
-import httpx
 import pytest
 
-from app.auth.sessions import SESSION_COOKIE
 from tests.support.factories import (
     client_with_cookie,
     create_api_key,
@@ -17,6 +15,7 @@ from tests.support.factories import (
     login,
     member_client,
     session_value,
+    streamed_mutation,
 )
 from tests.support.trpc import TRPCClient, TRPCClientError, error_of
 
@@ -271,25 +270,19 @@ async def test_setting_ones_own_password_on_a_streamed_answer_is_refused_and_cha
     stored = await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id)
     # httpBatchStreamLink's request: the answer's headers leave before the call ends, so the
     # browser could not be given its new session; its old one would be revoked all the same.
-    response = httpx.post(
-        f"{live_server.url}/api/trpc/users.update?batch=1",
-        json={"0": {"id": str(admin.id), "password": "never-applied"}},
-        headers={"trpc-accept": "application/jsonl", "cookie": f"{SESSION_COOKIE}={session_value(client)}"},
-        timeout=30,
+    body = streamed_mutation(
+        live_server, "users.update", {"id": str(admin.id), "password": "never-applied"}, session_value(client)
     )
-    assert response.status_code == 200 and "BAD_REQUEST" in response.text, response.text
-    assert "Setting one's own password sets the session cookie" in response.text, response.text
+    assert "BAD_REQUEST" in body, body
+    assert "Setting one's own password sets the session cookie" in body, body
     assert await db.fetchval("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2", org.id, admin.id) == stored
     assert client.query("auth.me")["user"]["id"] == str(admin.id)
     # Another member's password needs no cookie for this browser: streamed, it is set.
     agent = await create_user(db, org.id)
-    response = httpx.post(
-        f"{live_server.url}/api/trpc/users.update?batch=1",
-        json={"0": {"id": str(agent.id), "password": "set-while-streaming"}},
-        headers={"trpc-accept": "application/jsonl", "cookie": f"{SESSION_COOKIE}={session_value(client)}"},
-        timeout=30,
+    body = streamed_mutation(
+        live_server, "users.update", {"id": str(agent.id), "password": "set-while-streaming"}, session_value(client)
     )
-    assert response.status_code == 200 and "error" not in response.text, response.text
+    assert "error" not in body, body
     TRPCClient(live_server.url).mutation("auth.login", {"email": agent.email, "password": "set-while-streaming"})
 
 

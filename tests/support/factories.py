@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 
 from app.auth.api_keys import insert_key
 from app.auth.passwords import hash_password
@@ -115,6 +116,17 @@ def session_value(client: TRPCClient) -> str:
 def client_with_cookie(server: LiveServer, value: str) -> TRPCClient:
     """A client that sends this session cookie value (e.g. one copied before it was revoked)."""
     return TRPCClient(server.url, headers={"cookie": f"{SESSION_COOKIE}={value}"})
+
+
+def streamed_mutation(server: LiveServer, path: str, value: object, cookie: str | None = None) -> str:
+    """One mutation in httpBatchStreamLink's request shape, with `cookie` as the session; the whole
+    JSON-lines body. A streamed answer never sets a cookie."""
+    headers = {"content-type": "application/json", "trpc-accept": "application/jsonl"}
+    if cookie is not None:
+        headers["cookie"] = f"{SESSION_COOKIE}={cookie}"
+    response = httpx.post(f"{server.url}/api/trpc/{path}?batch=1", json={"0": value}, headers=headers, timeout=30)
+    assert response.status_code == 200 and "set-cookie" not in response.headers, response.headers
+    return response.text
 
 
 async def member_client(
