@@ -196,6 +196,30 @@ def test_5b_undefined_in_array_and_escaped_keys(http):
     }
 
 
+def test_the_same_query_again_gets_the_same_answer(http):
+    # A repeated GET may be parsed once and its parse reused (app.trpc.parse): inputs that
+    # decoding changes in place, input errors and the stream choice must come out the same on
+    # every repetition.
+    annotated = {
+        "json": {"d": "1970-01-01T00:00:00.000Z", "u": None, "list": [None]},
+        "meta": {"values": {"d": ["Date"], "u": ["undefined"], "list.0": ["undefined"]}, "v": 1},
+    }
+    for _ in range(3):
+        assert get(http, "wire.echo", annotated).json() == {"result": {"data": annotated}}
+        assert get(http, "wire.echo", NO_INPUT).json() == {"result": {"data": NO_INPUT}}
+        assert get(http, "wire.echo", {"json": "same"}).json() == {"result": {"data": {"json": "same"}}}
+        bad = checked(http.get("/wire.echo?input=%7Bbad"))
+        assert bad.status_code == 400
+        assert_error(bad.json(), "PARSE_ERROR", 400, -32700)
+    batch_url = f"/wire.echo?batch=1&input={enc({'0': {'json': 'a'}})}"
+    for _ in range(2):
+        plain = checked(http.get(batch_url))
+        assert plain.json() == [{"result": {"data": {"json": "a"}}}]
+        streamed, received = read_timed(http, batch_url, {"trpc-accept": "application/jsonl"})
+        assert streamed.status_code == 200
+        assert hydrate_jsonl([sj(line) for _, line in jsonl_lines(received)]) == {"0": {"result": {"data": "a"}}}
+
+
 def test_6_procedure_error(http):
     r = get(http, "wire.notFound", NO_INPUT)
     assert r.status_code == 404

@@ -33,8 +33,10 @@ from app.trpc.envelopes import (
 )
 from app.trpc.parse import (
     ParsedRequest,
+    accept_header,
     check_json_content_type,
     decode_path,
+    parse_get_request,
     parse_request,
     query_params,
 )
@@ -87,10 +89,14 @@ class TRPCEndpoint:
         try:
             if method not in ("GET", "POST"):
                 raise TRPCError("METHOD_NOT_SUPPORTED", f"Unsupported {method}-request")
-            path_text = decode_path(scope.get("raw_path") or scope["path"].encode(), self.prefix)
-            params = query_params(scope.get("query_string", b""))
-            body = b""
-            if method == "POST":
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            query_string = scope.get("query_string", b"")
+            accept = accept_header(headers)
+            if method == "GET":
+                parsed = parse_get_request(raw_path, query_string, accept, self.prefix, settings.max_batch_size)
+            else:
+                path_text = decode_path(raw_path, self.prefix)
+                params = query_params(query_string)
                 check_json_content_type(headers.get("content-type"))
                 try:
                     body = await within(_read_body(receive, headers, settings.max_body_bytes), settings.body_read_timeout_seconds)
@@ -99,7 +105,7 @@ class TRPCEndpoint:
                     raise TRPCError(
                         "TIMEOUT", "The request body did not arrive in time", headers={"connection": "close"}
                     ) from None
-            parsed = parse_request(method, path_text, params, headers, body, settings.max_batch_size)
+                parsed = parse_request(method, path_text, params, accept, body, settings.max_batch_size)
             if len(parsed.calls) > 1:
                 _refuse_mixed_kinds(parsed)
         except TRPCError as error:

@@ -119,11 +119,16 @@ def _uses_superjson(inputs: list[Any]) -> bool:
     return False
 
 
+def accept_header(headers: dict[str, str]) -> str:
+    """What the client accepts: tRPC's own header when it sends one (the stream link does)."""
+    return headers.get("trpc-accept") or headers.get("accept") or ""
+
+
 def parse_request(
     method: str,
     path_text: str,
     params: dict[str, str],
-    headers: dict[str, str],
+    accept: str,
     body: bytes,
     max_batch_size: int,
 ) -> ParsedRequest:
@@ -131,7 +136,6 @@ def parse_request(
     paths = path_text.split(",") if is_batch else [path_text]
     if is_batch and len(paths) > max_batch_size:
         raise TRPCError("PAYLOAD_TOO_LARGE", f"Batch of {len(paths)} calls exceeds the limit of {max_batch_size}")
-    accept = headers.get("trpc-accept") or headers.get("accept") or ""
     wants_stream = "application/jsonl" in accept
     if wants_stream and not is_batch:
         raise TRPCError("BAD_REQUEST", "Streaming requests must be batched (you can do a batch of 1)")
@@ -169,3 +173,44 @@ def parse_request(
     use_superjson = True if input_error is not None else _uses_superjson(raw_inputs)
     calls = [Call(path, raw, use_superjson, is_batch, may_hold_nul, input_error) for path, raw in zip(paths, raw_inputs)]
     return ParsedRequest(calls=calls, is_batch=is_batch, use_superjson=use_superjson, wants_stream=wants_stream)
+
+
+# GET requests read from the URL and one header only, and a front end repeats the same few (the
+# status poll, "who am I", the organization's settings): parsing one again costs more under load
+# than the query behind it. A parse is kept, and the same ParsedRequest handed to later requests,
+# only when nothing of it can be changed while a call runs (see _shareable). A full table starts
+# over, as URLs with per-request values would otherwise fill it for good.
+_SHARED_GET_PARSES: dict[tuple[bytes, bytes, str, str, int], ParsedRequest] = {}
+_SHARED_GET_PARSES_LIMIT = 1024
+_SHAREABLE_URL_BYTES = 2048
+_ATOMIC_TYPES = (str, int, float, bool, type(None))
+
+
+def parse_get_request(raw_path: bytes, query_string: bytes, accept: str, prefix: str, max_batch_size: int) -> ParsedRequest:
+    """parse_request for a GET, answered from the table when this exact request was parsed before.
+    What is returned may be shared with other requests: never change it."""
+    key = (raw_path, query_string, accept, prefix, max_batch_size)
+    parsed = _SHARED_GET_PARSES.get(key)
+    if parsed is not None:
+        return parsed
+    parsed = parse_request("GET", decode_path(raw_path, prefix), query_params(query_string), accept, b"", max_batch_size)
+    if len(raw_path) + len(query_string) <= _SHAREABLE_URL_BYTES and _shareable(parsed):
+        if len(_SHARED_GET_PARSES) >= _SHARED_GET_PARSES_LIMIT:
+            _SHARED_GET_PARSES.clear()
+        _SHARED_GET_PARSES[key] = parsed
+    return parsed
+
+
+def _shareable(parsed: ParsedRequest) -> bool:
+    # Decoding an input changes it in place (superjson converts annotated members where they
+    # are), and a free-form input reaches its handler as it is: only inputs with no container
+    # to change may be shared. An input error is an exception object, raised once per call (its
+    # traceback grows with every raise), so a parse holding one is never shared.
+    return all(call.input_error is None and _atomic_input(call.raw_input) for call in parsed.calls)
+
+
+def _atomic_input(raw: Any) -> bool:
+    if raw is MISSING or isinstance(raw, _ATOMIC_TYPES):
+        return True
+    # A superjson envelope is only read; its `json` member is what decoding may change.
+    return superjson.is_envelope(raw) and isinstance(raw["json"], _ATOMIC_TYPES)
