@@ -52,10 +52,11 @@ def iso_date(value: datetime) -> str:
     fraction only when there is one), three times faster than isoformat(); the microseconds are
     cut to milliseconds, as JavaScript's Date holds them.
     """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.utcoffset():
-        value = value.astimezone(UTC)
+    if value.tzinfo is not UTC:  # (what asyncpg and datetime.now(UTC) give: nothing to convert)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        elif value.utcoffset():
+            value = value.astimezone(UTC)
     text = _encode_json(value)
     if len(text) == 22:  # no fraction: a whole second
         return text[1:20].decode() + ".000Z"

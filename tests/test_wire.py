@@ -279,6 +279,18 @@ def test_10_11_the_wrong_method_is_405_with_allow(http, send, method, kind, path
     }
 
 
+def test_an_answers_own_headers_stay_with_that_answer(http):
+    # Answers share their common headers (Vary, CORS) between requests; the `allow` of a 405
+    # must not reach the next answer, from either form of request.
+    for _ in range(2):
+        refused = get(http, "wire.add", {"json": {"a": 1, "b": 2}})
+        assert refused.status_code == 405 and refused.headers["allow"] == "POST"
+        for answer in (get(http, "wire.echo", NO_INPUT), post(http, "wire.add", {"json": {"a": 1, "b": 2}})):
+            assert answer.status_code == 200
+            assert "allow" not in answer.headers
+            assert answer.headers["vary"] == "origin, trpc-accept, accept"
+
+
 def test_12_unknown_procedure(http):
     r = get(http, "wire.nope", NO_INPUT)
     assert r.status_code == 404

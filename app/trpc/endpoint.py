@@ -126,7 +126,7 @@ class TRPCEndpoint:
             source.origin_trusted,
             not (subscription or parsed.wants_stream),  # cookies_deliverable
         )
-        exchange = _Exchange(services, request, parsed, merge_vary(cors, "trpc-accept, accept"), receive, send)
+        exchange = _Exchange(services, request, parsed, _answer_headers(cors), receive, send)
         if subscription:
             await _serve_subscription(exchange)
         elif parsed.wants_stream:
@@ -154,7 +154,7 @@ class _Exchange:
         self.request = request
         self.parsed = parsed
         self.effects = ResponseEffects()
-        self.headers = headers  # response headers so far
+        self.headers = headers  # response headers so far (shared between requests: copy to change)
         self.receive = receive
         self.send = send
 
@@ -180,8 +180,8 @@ async def _serve_json(exchange: _Exchange) -> None:
         if outcome is None:
             return  # the client left; nobody is listening for an answer
         status, body = outcome.status, _item(outcome, parsed.use_superjson, debug)
-        if outcome.error is not None:
-            headers.update(outcome.error.headers)
+        if outcome.error is not None and outcome.error.headers:
+            headers = {**headers, **outcome.error.headers}
     else:
         calls = [exchange.call(index) for index in range(len(parsed.calls))]
         outcomes = await _cancel_on_disconnect(exchange.receive, gather_eagerly(calls))
@@ -190,7 +190,7 @@ async def _serve_json(exchange: _Exchange) -> None:
         status = batch_status([outcome.status for outcome in outcomes])
         body = [_item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
     if effects.headers:
-        headers.update(effects.headers)
+        headers = {**headers, **effects.headers}
     await _send_json(exchange.send, status, body, headers, effects.cookies)
 
 
@@ -347,6 +347,23 @@ async def _cancel_when_disconnected(receive: Receive, task: asyncio.Future[Any])
     while (await receive())["type"] != "http.disconnect":
         pass
     task.cancel()
+
+
+_ANSWER_HEADERS: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def _answer_headers(cors: dict[str, str]) -> dict[str, str]:
+    """`cors` with `trpc-accept` and `accept` added to its Vary: they choose between a JSON answer
+    and a stream. cors_headers answers from a few shared dicts (one per allowed origin, one for
+    the rest), so the merged dict is made once per dict and shared as well: copy it to change it.
+    (Keyed by identity; the entry holds `cors` itself, so the id cannot be reused meanwhile.)"""
+    entry = _ANSWER_HEADERS.get(id(cors))
+    if entry is None or entry[0] is not cors:
+        entry = (cors, merge_vary(cors, "trpc-accept, accept"))
+        if len(_ANSWER_HEADERS) >= 256:
+            _ANSWER_HEADERS.clear()
+        _ANSWER_HEADERS[id(cors)] = entry
+    return entry[1]
 
 
 _ENCODED_HEADERS: dict[tuple[str, ...], list[tuple[bytes, bytes]]] = {}
