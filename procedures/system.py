@@ -51,16 +51,31 @@ class Heartbeat(msgspec.Struct, frozen=True):
     database: Literal["ok", "unavailable"]
 
 
+class _DatabaseCheck:
+    """The last answer of the database to `SELECT 1`, and when it came."""
+
+    __slots__ = ("answered", "at", "lock")
+
+    def __init__(self) -> None:
+        self.answered: bool | None = None  # None: never asked yet
+        self.at = -1e9
+        self.lock = asyncio.Lock()
+
+
 async def _database_state(services: Services) -> Literal["ok", "unavailable"]:
-    cache = services.extras.get("database_check")
-    if cache is None:
-        cache = services.extras.setdefault("database_check", {"at": -1e9, "ok": False, "lock": asyncio.Lock()})
-    if time.monotonic() - cache["at"] >= _DATABASE_CHECK_SECONDS:
-        async with cache["lock"]:
-            if time.monotonic() - cache["at"] >= _DATABASE_CHECK_SECONDS:
-                cache["ok"] = await database_answers(services.pool)
-                cache["at"] = time.monotonic()
-    return "ok" if cache["ok"] else "unavailable"
+    check: _DatabaseCheck | None = services.extras.get("database_check")
+    if check is None:
+        check = services.extras.setdefault("database_check", _DatabaseCheck())
+    if time.monotonic() - check.at >= _DATABASE_CHECK_SECONDS:
+        # One caller asks; the others answer with the last known state meanwhile rather than
+        # queue behind it: a slow or hung database (up to the pool's timeouts, seconds) must not
+        # hold every open tab's status poll. Only before the first answer does everyone wait.
+        if check.answered is None or not check.lock.locked():
+            async with check.lock:
+                if time.monotonic() - check.at >= _DATABASE_CHECK_SECONDS:
+                    check.answered = await database_answers(services.pool)
+                    check.at = time.monotonic()
+    return "ok" if check.answered else "unavailable"
 
 
 def _engine_info(services: Services) -> EngineInfo:

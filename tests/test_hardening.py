@@ -6,14 +6,17 @@ Each test names the failure it guards against; they run against the session's li
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
 
 from tests.support.factories import member_client
@@ -213,6 +216,58 @@ def test_half_sent_body_is_answered_408_and_closed(live_server):
 
 
 # ---- database outage: SERVICE_UNAVAILABLE with Retry-After, not 500 ---------------------------
+
+
+async def _status(services: Any) -> dict[str, Any]:
+    from app.calls import Call, call_procedure
+    from app.context import RequestInfo, ResponseEffects
+    from app.superjson import MISSING
+
+    request = RequestInfo(
+        method="GET", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True, cookies_deliverable=True
+    )
+    outcome = await call_procedure(services, request, ResponseEffects(), Call("system.status", MISSING, False, False))
+    assert outcome.error is None, outcome.error
+    return msgspec.to_builtins(outcome.value)
+
+
+async def test_status_says_unavailable_when_the_database_does_not_answer():
+    from app.config import Settings
+    from app.context import Services
+    from app.registry import load_procedures
+    from tests.support.servers import free_port
+
+    load_procedures()
+    pool = await asyncpg.create_pool(f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0, max_size=1)
+    try:
+        status = await _status(Services(settings=Settings(), pool=pool))
+    finally:
+        await pool.close()
+    assert status["database"] == "unavailable"
+
+
+async def test_a_slow_database_check_holds_only_the_status_call_that_asks(database_url):
+    """Once the database has answered, a status call made while another call's check waits
+    (here: for the pool's only connection) answers at once with the last known state."""
+    from app.config import Settings
+    from app.context import Services
+    from app.registry import load_procedures
+
+    load_procedures()
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        services = Services(settings=Settings(), pool=pool)
+        assert (await _status(services))["database"] == "ok"
+        services.extras["database_check"].at = -1e9  # the last answer is old: the next call asks
+        async with pool.acquire():  # the check's query cannot get a connection meanwhile
+            asking = asyncio.ensure_future(_status(services))
+            await asyncio.sleep(0.05)
+            assert not asking.done()
+            assert (await _status(services))["database"] == "ok"
+            assert not asking.done(), "the second call answered while the first still waited"
+        assert (await asking)["database"] == "ok"  # the connection came back in time
+    finally:
+        await pool.close()
 
 
 async def test_database_outage_answers_503_with_retry_after():

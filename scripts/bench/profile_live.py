@@ -12,6 +12,7 @@ and the busiest lines of the app, and keeps the raw samples for a flame graph
 
     .venv/bin/python scripts/bench/profile_live.py                      # GET system.status
     .venv/bin/python scripts/bench/profile_live.py --request batch10    # POST batch of 10 wire.add
+    .venv/bin/python scripts/bench/profile_live.py --request qbatch10   # GET batch of 10 system.status
     .venv/bin/python scripts/bench/profile_live.py --server bare        # the bare ASGI app, same load
 
 With `--server bare` the same profile is taken of wire.py's bare reference app, so that the
@@ -78,7 +79,7 @@ def summarise(raw: Path, top: int, cpu_us: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--request", choices=("query", "batch10"), default="query")
+    parser.add_argument("--request", choices=("query", "batch10", "qbatch10"), default="query")
     parser.add_argument("--server", choices=("helpdesk", "bare"), default="helpdesk")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=500, help="py-spy samples per second")

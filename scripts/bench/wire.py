@@ -2,7 +2,7 @@
 """Wire benchmark: helpdesk-ai's tRPC endpoint against the official Node tRPC v11 server and
 against the limit, a bare ASGI app on the same Python server stack.
 
-Three servers answer the same two requests, loaded by `wrk` with the same settings:
+Three servers answer the same three requests, loaded by `wrk` with the same settings:
 
 (a) one query: `GET /api/trpc/system.status?input=<superjson "no input">`. helpdesk-ai and Node
     both return `{version, time: Date, database: "ok", ai: {engine, model}, debug: false}` with
@@ -13,6 +13,8 @@ Three servers answer the same two requests, loaded by `wrk` with the same settin
     {"sum":...}}}}`. `wire.add` is a mutation that validates `{a: number, b: number}` and returns
     their sum: tests.support.wire_procedures on the Python side (msgspec Struct input),
     scripts/bench/reference/server.mjs on the Node side (hand-written validator).
+(c) a batch of 10 queries: `GET /api/trpc/system.status,...(x10)?batch=1&input=<ten "no input">`
+    -> a JSON array of ten answers like (a), each with its own `meta`.
 
 The servers:
 - "Node": `scripts/bench/reference/server.mjs` (@trpc/server 11, standalone adapter, superjson);
@@ -85,13 +87,19 @@ BATCH_PATH = "/api/trpc/" + ",".join(["wire.add"] * BATCH_SIZE) + "?batch=1"
 BATCH_BODY = json.dumps(
     {str(i): {"json": {"a": i, "b": 1}} for i in range(BATCH_SIZE)}, separators=(",", ":")
 )
+QUERY_BATCH_PATH = (
+    "/api/trpc/" + ",".join(["system.status"] * BATCH_SIZE) + "?batch=1&input="
+    + quote("{" + ",".join(f'"{i}":{NO_INPUT}' for i in range(BATCH_SIZE)) + "}", safe="")
+)
 SCENARIOS = {
     "query": ("GET", STATUS_PATH, None),
     "batch10": ("POST", BATCH_PATH, BATCH_BODY),
+    "qbatch10": ("GET", QUERY_BATCH_PATH, None),
 }
 SCENARIO_TITLES = {
     "query": "GET system.status (one query)",
     "batch10": f"POST batch of {BATCH_SIZE} wire.add mutations",
+    "qbatch10": f"GET batch of {BATCH_SIZE} system.status queries",
 }
 
 
@@ -258,6 +266,13 @@ def check_answers(server: Server) -> None:
         items = json.loads(response.read())
     sums = [item["result"]["data"]["json"]["sum"] for item in items]
     assert sums == [i + 1 for i in range(BATCH_SIZE)], (server.name, items)
+    method, path, body = SCENARIOS["qbatch10"]
+    with urllib.request.urlopen(server.url + path, timeout=10) as response:
+        statuses = [item["result"]["data"] for item in json.loads(response.read())]
+    assert len(statuses) == BATCH_SIZE, (server.name, statuses)
+    for status in statuses:
+        assert status["meta"] == {"values": {"time": ["Date"]}, "v": 1}, (server.name, status)
+        assert set(status["json"]) == {"version", "time", "database", "ai", "debug"}, (server.name, status)
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")

@@ -1,9 +1,10 @@
 """The limit for scripts/bench/wire.py: a bare ASGI app on the same server stack as helpdesk-ai
 (uvicorn + httptools + uvloop) that does no tRPC work at all.
 
-It answers the two benchmark requests with bodies of the same size and shape as the real
+It answers the three benchmark requests with bodies of the same size and shape as the real
 answers, built once at import: `GET .../system.status` gets a superjson status envelope (with a
-Date and its `meta`), `POST .../wire.add,...?batch=1` reads the request body and gets ten
+Date and its `meta`), `GET .../system.status,...?batch=1&input=...` an array of ten of them,
+`POST .../wire.add,...?batch=1` reads the request body and gets ten
 `{"result":{"data":{"json":{"sum":n}}}}`; `/healthz` answers 200. Every answer carries a
 Content-Length, like a non-streaming tRPC answer. Whatever helpdesk-ai spends beyond this app is
 the cost of tRPC parsing, dispatch, the handler and encoding.
@@ -36,13 +37,19 @@ _STATUS = json.dumps(
     separators=(",", ":"),
 ).encode()
 _BATCH = json.dumps([{"result": {"data": {"json": {"sum": i + 1}}}} for i in range(10)], separators=(",", ":")).encode()
+_STATUS_BATCH = b"[" + b",".join([_STATUS] * 10) + b"]"
 
 
 def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
     return [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
 
 
-_ANSWERS = {"status": (_STATUS, _headers(_STATUS)), "batch": (_BATCH, _headers(_BATCH)), "ok": (b"ok", _headers(b"ok"))}
+_ANSWERS = {
+    "status": (_STATUS, _headers(_STATUS)),
+    "status batch": (_STATUS_BATCH, _headers(_STATUS_BATCH)),
+    "batch": (_BATCH, _headers(_BATCH)),
+    "ok": (b"ok", _headers(b"ok")),
+}
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -57,6 +64,8 @@ async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         body, headers = _ANSWERS["batch"]
     elif scope["path"] == "/healthz":
         body, headers = _ANSWERS["ok"]
+    elif scope["query_string"].startswith(b"batch=1"):
+        body, headers = _ANSWERS["status batch"]
     else:
         body, headers = _ANSWERS["status"]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
