@@ -36,7 +36,8 @@ _METHOD_FOR_KIND = {"query": "GET", "mutation": "POST", "subscription": "GET"}
 
 @dataclass(slots=True)
 class Call:
-    """One call as the wire layer parsed it; nothing here has been checked against a procedure."""
+    """One call as the wire layer parsed it; nothing here has been checked against a procedure.
+    The same Call may serve several requests (app.trpc.parse.parse_get_request): never change it."""
 
     path: str
     raw_input: Any  # the decoded JSON input, or MISSING when none was sent

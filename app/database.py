@@ -153,5 +153,5 @@ async def database_answers(pool: asyncpg.Pool | None) -> bool:
     try:
         async with pool.acquire(timeout=2) as connection:
             return await connection.fetchval("SELECT 1", timeout=2) == 1
-    except (OSError, asyncpg.PostgresError, TimeoutError):
-        return False
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        return False  # (InterfaceError: the pool or connection is closing, at shutdown)

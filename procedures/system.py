@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -51,15 +52,13 @@ class Heartbeat(msgspec.Struct, frozen=True):
     database: Literal["ok", "unavailable"]
 
 
+@dataclass(slots=True)
 class _DatabaseCheck:
-    """The last answer of the database to `SELECT 1`, and when it came."""
+    """The database's last answer to `SELECT 1`, and when it came."""
 
-    __slots__ = ("answered", "at", "lock")
-
-    def __init__(self) -> None:
-        self.answered: bool | None = None  # None: never asked yet
-        self.at = -1e9
-        self.lock = asyncio.Lock()
+    answered: bool | None = None  # None: not asked yet
+    at: float = -1e9  # time.monotonic() of the answer
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 async def _database_state(services: Services) -> Literal["ok", "unavailable"]:
@@ -68,8 +67,9 @@ async def _database_state(services: Services) -> Literal["ok", "unavailable"]:
         check = services.extras.setdefault("database_check", _DatabaseCheck())
     if time.monotonic() - check.at >= _DATABASE_CHECK_SECONDS:
         # One caller asks; the others answer with the last known state meanwhile rather than
-        # queue behind it: a slow or hung database (up to the pool's timeouts, seconds) must not
-        # hold every open tab's status poll. Only before the first answer does everyone wait.
+        # queue behind it: a slow or hung database (database_answers waits up to 2 s for a
+        # connection and 2 s for the answer) must not hold every open tab's status poll. Only
+        # before the first answer does everyone wait.
         if check.answered is None or not check.lock.locked():
             async with check.lock:
                 if time.monotonic() - check.at >= _DATABASE_CHECK_SECONDS:

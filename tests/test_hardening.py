@@ -19,6 +19,7 @@ import httpx
 import msgspec
 import pytest
 
+from app.context import Services
 from tests.support.factories import member_client
 
 
@@ -218,7 +219,7 @@ def test_half_sent_body_is_answered_408_and_closed(live_server):
 # ---- database outage: SERVICE_UNAVAILABLE with Retry-After, not 500 ---------------------------
 
 
-async def _status(services: Any) -> dict[str, Any]:
+async def _status(services: Services) -> dict[str, Any]:
     from app.calls import Call, call_procedure
     from app.context import RequestInfo, ResponseEffects
     from app.superjson import MISSING
@@ -258,14 +259,42 @@ async def test_a_slow_database_check_holds_only_the_status_call_that_asks(databa
     try:
         services = Services(settings=Settings(), pool=pool)
         assert (await _status(services))["database"] == "ok"
-        services.extras["database_check"].at = -1e9  # the last answer is old: the next call asks
-        async with pool.acquire():  # the check's query cannot get a connection meanwhile
-            asking = asyncio.ensure_future(_status(services))
-            await asyncio.sleep(0.05)
-            assert not asking.done()
-            assert (await _status(services))["database"] == "ok"
-            assert not asking.done(), "the second call answered while the first still waited"
-        assert (await asking)["database"] == "ok"  # the connection came back in time
+        check = services.extras["database_check"]
+        check.at = -1e9  # the last answer is old: the next call asks
+        asking = None
+        try:
+            async with pool.acquire():  # the check's query cannot get a connection meanwhile
+                asking = asyncio.ensure_future(_status(services))
+                while not check.lock.locked():  # the first call has started its check
+                    await asyncio.sleep(0)
+                assert (await _status(services))["database"] == "ok"
+                assert not asking.done(), "the second call answered while the first still waited"
+            assert (await asking)["database"] == "ok"  # the connection came back in time
+        finally:
+            if asking is not None:
+                asking.cancel()
+    finally:
+        await pool.close()
+
+
+async def test_status_calls_before_the_first_answer_wait_for_it(database_url):
+    """No call reports a state the database has not given yet, however many arrive together."""
+    from app.config import Settings
+    from app.context import Services
+    from app.registry import load_procedures
+
+    load_procedures()
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        services = Services(settings=Settings(), pool=pool)
+        async with pool.acquire():
+            calls = [asyncio.ensure_future(_status(services)) for _ in range(3)]
+            while "database_check" not in services.extras or not services.extras["database_check"].lock.locked():
+                await asyncio.sleep(0)
+            for _ in range(10):  # every call has had turns enough to answer, had it not waited
+                await asyncio.sleep(0)
+            assert not any(call.done() for call in calls)
+        assert [(await call)["database"] for call in calls] == ["ok", "ok", "ok"]
     finally:
         await pool.close()
 

@@ -24,10 +24,10 @@ def url(path: str, input: object = None, batch: bool = False) -> tuple[bytes, by
     return f"{PREFIX}/{path}".encode(), query.encode()
 
 
-def parse_twice(raw_path: bytes, query: bytes, accept: str = "", max_batch_size: int = 50) -> tuple[parse.ParsedRequest, parse.ParsedRequest]:
+def parse_twice(raw_path: bytes, query: bytes, max_batch_size: int = 50) -> tuple[parse.ParsedRequest, parse.ParsedRequest]:
     return (
-        parse_get_request(raw_path, query, accept, PREFIX, max_batch_size),
-        parse_get_request(raw_path, query, accept, PREFIX, max_batch_size),
+        parse_get_request(raw_path, query, False, PREFIX, max_batch_size),
+        parse_get_request(raw_path, query, False, PREFIX, max_batch_size),
     )
 
 
@@ -61,6 +61,12 @@ def test_a_request_with_a_container_input_is_parsed_afresh(input):
     assert second.calls[0].raw_input is not first.calls[0].raw_input
 
 
+def test_a_batch_with_one_container_input_is_parsed_afresh():
+    raw_path, query = url("system.status,wire.echo", {"0": NO_INPUT, "1": {"json": {"ticketId": "t-1"}}}, batch=True)
+    first, second = parse_twice(raw_path, query)
+    assert second is not first and second.calls[1].raw_input is not first.calls[1].raw_input
+
+
 def test_an_input_error_is_a_new_exception_every_time():
     first, second = parse_twice(f"{PREFIX}/wire.echo".encode(), b"input=%7Bbad")
     assert isinstance(first.calls[0].input_error, TRPCError)
@@ -71,16 +77,16 @@ def test_a_request_level_error_is_raised_every_time():
     raw_path, query = url("wire.echo,wire.echo", {"0": NO_INPUT}, batch=True)
     for _ in range(2):
         with pytest.raises(TRPCError) as refused:
-            parse_get_request(raw_path, query, "", PREFIX, 1)
+            parse_get_request(raw_path, query, False, PREFIX, 1)
         assert refused.value.code == "PAYLOAD_TOO_LARGE"
 
 
-def test_the_accept_header_and_the_batch_limit_are_part_of_the_request():
+def test_the_stream_choice_and_the_batch_limit_are_part_of_the_request():
     raw_path, query = url("wire.echo", {"0": NO_INPUT}, batch=True)
-    plain = parse_get_request(raw_path, query, "application/json", PREFIX, 50)
-    streamed = parse_get_request(raw_path, query, "application/jsonl", PREFIX, 50)
+    plain = parse_get_request(raw_path, query, False, PREFIX, 50)
+    streamed = parse_get_request(raw_path, query, True, PREFIX, 50)
     assert not plain.wants_stream and streamed.wants_stream
-    assert parse_get_request(raw_path, query, "", PREFIX, 10) is not parse_get_request(raw_path, query, "", PREFIX, 50)
+    assert parse_get_request(raw_path, query, False, PREFIX, 10) is not plain
 
 
 def test_a_long_url_is_not_kept():
@@ -93,10 +99,11 @@ def test_the_table_starts_over_when_full(monkeypatch):
     monkeypatch.setattr(parse, "_SHARED_GET_PARSES", {})
     monkeypatch.setattr(parse, "_SHARED_GET_PARSES_LIMIT", 3)
     requests = [url("wire.echo", {"json": n}) for n in range(4)]
-    for raw_path, query in requests:
-        parse_get_request(raw_path, query, "", PREFIX, 50)
-    assert len(parse._SHARED_GET_PARSES) == 1  # the fourth found it full and started over
-    assert parse_get_request(*requests[0], "", PREFIX, 50).calls[0].raw_input == {"json": 0}
+    first = [parse_get_request(raw_path, query, False, PREFIX, 50) for raw_path, query in requests]
+    # The fourth found the table full and started it over: only the fourth is kept.
+    assert list(parse._SHARED_GET_PARSES) == [(*requests[3], False, PREFIX, 50)]
+    again = parse_get_request(*requests[0], False, PREFIX, 50)
+    assert again is not first[0] and again.calls[0].raw_input == {"json": 0}
 
 
 def test_an_absent_input_stays_absent():

@@ -33,7 +33,7 @@ from app.trpc.envelopes import (
 )
 from app.trpc.parse import (
     ParsedRequest,
-    accept_header,
+    asks_for_stream,
     check_json_content_type,
     decode_path,
     parse_get_request,
@@ -91,9 +91,9 @@ class TRPCEndpoint:
                 raise TRPCError("METHOD_NOT_SUPPORTED", f"Unsupported {method}-request")
             raw_path = scope.get("raw_path") or scope["path"].encode()
             query_string = scope.get("query_string", b"")
-            accept = accept_header(headers)
+            wants_stream = asks_for_stream(headers)
             if method == "GET":
-                parsed = parse_get_request(raw_path, query_string, accept, self.prefix, settings.max_batch_size)
+                parsed = parse_get_request(raw_path, query_string, wants_stream, self.prefix, settings.max_batch_size)
             else:
                 path_text = decode_path(raw_path, self.prefix)
                 params = query_params(query_string)
@@ -105,7 +105,7 @@ class TRPCEndpoint:
                     raise TRPCError(
                         "TIMEOUT", "The request body did not arrive in time", headers={"connection": "close"}
                     ) from None
-                parsed = parse_request(method, path_text, params, accept, body, settings.max_batch_size)
+                parsed = parse_request(method, path_text, params, wants_stream, body, settings.max_batch_size)
             if len(parsed.calls) > 1:
                 _refuse_mixed_kinds(parsed)
         except TRPCError as error:

@@ -29,6 +29,9 @@ Reader = TypeVar("Reader", bound=Callable[..., Any])
 
 @dataclass(slots=True)
 class ParsedRequest:
+    """A request's calls as read from the wire. One may be shared between requests (see
+    parse_get_request): nothing downstream changes it or its calls."""
+
     calls: list[Call]
     is_batch: bool
     use_superjson: bool
@@ -119,16 +122,17 @@ def _uses_superjson(inputs: list[Any]) -> bool:
     return False
 
 
-def accept_header(headers: dict[str, str]) -> str:
-    """What the client accepts: tRPC's own header when it sends one (the stream link does)."""
-    return headers.get("trpc-accept") or headers.get("accept") or ""
+def asks_for_stream(headers: dict[str, str]) -> bool:
+    """Whether the client wants JSON lines (httpBatchStreamLink), by tRPC's own accept header
+    when it sends one, else by Accept."""
+    return "application/jsonl" in (headers.get("trpc-accept") or headers.get("accept") or "")
 
 
 def parse_request(
     method: str,
     path_text: str,
     params: dict[str, str],
-    accept: str,
+    wants_stream: bool,
     body: bytes,
     max_batch_size: int,
 ) -> ParsedRequest:
@@ -136,7 +140,6 @@ def parse_request(
     paths = path_text.split(",") if is_batch else [path_text]
     if is_batch and len(paths) > max_batch_size:
         raise TRPCError("PAYLOAD_TOO_LARGE", f"Batch of {len(paths)} calls exceeds the limit of {max_batch_size}")
-    wants_stream = "application/jsonl" in accept
     if wants_stream and not is_batch:
         raise TRPCError("BAD_REQUEST", "Streaming requests must be batched (you can do a batch of 1)")
 
@@ -175,25 +178,29 @@ def parse_request(
     return ParsedRequest(calls=calls, is_batch=is_batch, use_superjson=use_superjson, wants_stream=wants_stream)
 
 
-# GET requests read from the URL and one header only, and a front end repeats the same few (the
-# status poll, "who am I", the organization's settings): parsing one again costs more under load
-# than the query behind it. A parse is kept, and the same ParsedRequest handed to later requests,
-# only when nothing of it can be changed while a call runs (see _shareable). A full table starts
-# over, as URLs with per-request values would otherwise fill it for good.
-_SHARED_GET_PARSES: dict[tuple[bytes, bytes, str, str, int], ParsedRequest] = {}
+# A GET's parse depends on its URL and on whether it asks for a stream, nothing else, and a front
+# end repeats the same few (the status poll, "who am I", the organization's settings): parsing
+# one again costs more under load than the query behind it. A parse is kept, and the same
+# ParsedRequest handed to later requests, only when nothing of it can be changed while a call
+# runs (see _shareable). A full table starts over, as URLs with per-request values (a
+# cache-busting `_=<time>` parameter, say) would otherwise fill it for good; such URLs simply
+# never hit.
+_SHARED_GET_PARSES: dict[tuple[bytes, bytes, bool, str, int], ParsedRequest] = {}
 _SHARED_GET_PARSES_LIMIT = 1024
 _SHAREABLE_URL_BYTES = 2048
 _ATOMIC_TYPES = (str, int, float, bool, type(None))
 
 
-def parse_get_request(raw_path: bytes, query_string: bytes, accept: str, prefix: str, max_batch_size: int) -> ParsedRequest:
+def parse_get_request(
+    raw_path: bytes, query_string: bytes, wants_stream: bool, prefix: str, max_batch_size: int
+) -> ParsedRequest:
     """parse_request for a GET, answered from the table when this exact request was parsed before.
     What is returned may be shared with other requests: never change it."""
-    key = (raw_path, query_string, accept, prefix, max_batch_size)
+    key = (raw_path, query_string, wants_stream, prefix, max_batch_size)
     parsed = _SHARED_GET_PARSES.get(key)
     if parsed is not None:
         return parsed
-    parsed = parse_request("GET", decode_path(raw_path, prefix), query_params(query_string), accept, b"", max_batch_size)
+    parsed = parse_request("GET", decode_path(raw_path, prefix), query_params(query_string), wants_stream, b"", max_batch_size)
     if len(raw_path) + len(query_string) <= _SHAREABLE_URL_BYTES and _shareable(parsed):
         if len(_SHARED_GET_PARSES) >= _SHARED_GET_PARSES_LIMIT:
             _SHARED_GET_PARSES.clear()
