@@ -110,12 +110,25 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """What a pooled connection needs on its way back to the pool, beyond what asyncpg always
+    does (roll back an open transaction, drop listeners): nothing.
+
+    asyncpg's default sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    on every release, one more round trip per query made with `pool.fetch...`. No pooled
+    connection here keeps session state: every setting is transaction-local (set_config(...,
+    true)), nothing LISTENs, and the one session-level advisory lock (an organization's index
+    build) is taken on a connection of its own. tests/test_database.py holds the code to the
+    first and shows a released connection coming back with its defaults."""
+
+
 async def create_pool(url: str, size: int, statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url,
         min_size=min(2, size),
         max_size=size,
         init=_init_connection,
+        reset=_keep_session,
         command_timeout=60,
         statement_cache_size=statement_cache_size,
         server_settings={"application_name": "helpdesk-ai"},

@@ -1,0 +1,30 @@
+"""app.rows.struct_from_row: a Struct's fields read from snake_case columns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from app.rows import struct_from_row
+
+
+class Person(msgspec.Struct, frozen=True):
+    id: int
+    displayName: str
+    createdAt: datetime
+
+
+class Badge(msgspec.Struct, frozen=True):
+    id: int
+    label: str
+
+
+def test_fields_come_from_their_snake_case_columns_and_computed_values_win():
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    row = {"id": 7, "display_name": "Ada", "created_at": at, "label": "gold"}
+    assert struct_from_row(row, Person) == Person(id=7, displayName="Ada", createdAt=at)
+    assert struct_from_row(row, Person, displayName="Grace") == Person(id=7, displayName="Grace", createdAt=at)
+    # Each type reads its own fields (the field list is remembered per type).
+    assert struct_from_row(row, Badge) == Badge(id=7, label="gold")
+    assert struct_from_row(row, Person).displayName == "Ada"
