@@ -10,6 +10,7 @@ and writes the raw profile (`--profile-out`, for snakeviz or `python -m pstats`)
 
     .venv/bin/python scripts/bench/profile_query.py                   # GET system.status
     .venv/bin/python scripts/bench/profile_query.py --request batch10 # POST batch of 10 wire.add
+    .venv/bin/python scripts/bench/profile_query.py --request qbatch10 # GET batch of 10 system.status
     .venv/bin/python scripts/bench/profile_query.py --request session # auth.me with a session cookie
     .venv/bin/python scripts/bench/profile_query.py --profile --top 30
 
@@ -134,6 +135,9 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     headers: list[tuple[bytes, bytes]] = []
     if args.request == "query":
         method, path, query, body = "GET", "/api/trpc/system.status", "input=" + quote(NO_INPUT, safe=""), b""
+    elif args.request == "qbatch10":
+        inputs = "{" + ",".join(f'"{i}":{NO_INPUT}' for i in range(10)) + "}"
+        method, path, query, body = "GET", "/api/trpc/" + ",".join(["system.status"] * 10), "batch=1&input=" + quote(inputs, safe=""), b""
     elif args.request == "batch10":
         method, path, query, body = "POST", "/api/trpc/" + ",".join(["wire.add"] * 10), "batch=1", BATCH_BODY
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BATCH_BODY)).encode())]
@@ -199,7 +203,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--request", choices=("query", "batch10", "session"), default="query")
+    parser.add_argument("--request", choices=("query", "batch10", "qbatch10", "session"), default="query")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2_000)
