@@ -6,6 +6,7 @@ press the button without proofreading a rewrite.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from app.ai.interface import Language
@@ -173,12 +174,18 @@ def _capitalize_sentences(text: str, language: Language) -> str:
     return text
 
 
-def _professional_wording(text: str, language: Language) -> str:
+@functools.cache
+def _wording_of(language: Language) -> tuple[dict[str, str], re.Pattern[str]]:
+    """The language's replacements and one pattern for all of them, built once per language."""
     replacements = dict(_PROFESSIONAL_WORDS[language])
     if language == "en":
         replacements.update(_ENGLISH_CONTRACTIONS)
     alternatives = "|".join(re.escape(word) for word in sorted(replacements, key=len, reverse=True))
-    pattern = re.compile(r"(?<![\w'’])(" + alternatives + r")(?![\w'’])", re.IGNORECASE)
+    return replacements, re.compile(r"(?<![\w'’])(" + alternatives + r")(?![\w'’])", re.IGNORECASE)
+
+
+def _professional_wording(text: str, language: Language) -> str:
+    replacements, pattern = _wording_of(language)
 
     def replace(match: re.Match[str]) -> str:
         original = match.group(0)
