@@ -118,7 +118,8 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
     on every release, one more round trip per query made with `pool.fetch...`. No pooled
     connection here keeps session state: every setting is transaction-local (set_config(...,
     true)), nothing LISTENs, and the one session-level advisory lock (an organization's index
-    build) is taken on a connection of its own. tests/test_database.py holds the code to the
+    build, app.assist.vector_search.ensure_org_index) is taken on a connection of its own, by
+    the background build and by the backfill script alike. tests/test_database.py holds the code to the
     first and shows a released connection coming back with its defaults."""
 
 

@@ -66,12 +66,17 @@ async def backfill(
         lines.append(await _backfill_kind(services, operator, TICKETS, model, dimensions, batch_size))
         async with pool.acquire() as connection:
             counts = await vector_counts(connection, org["id"], model, dimensions)
-            if wants_org_index(counts):
-                # Big enough for an HNSW index of its own: build it now rather than on the first
-                # search (CONCURRENTLY: the organization keeps working meanwhile).
-                started = time.monotonic()
+        if wants_org_index(counts):
+            # Big enough for an HNSW index of its own: build it now rather than on the first
+            # search (CONCURRENTLY: the organization keeps working meanwhile). On a connection of
+            # its own, as the build's advisory lock is session-level (see ensure_org_index).
+            started = time.monotonic()
+            connection = await asyncpg.connect(database_url)
+            try:
                 await ensure_org_index(connection, org["id"], model, dimensions)
-                lines.append(f"built the organization's own HNSW index in {time.monotonic() - started:.0f} s")
+            finally:
+                await connection.close()
+            lines.append(f"built the organization's own HNSW index in {time.monotonic() - started:.0f} s")
         if articles:
             lines.append(await _backfill_kind(services, operator, ARTICLES, model, dimensions, batch_size))
         return "\n".join(lines)

@@ -113,8 +113,10 @@ async def ensure_org_index(connection: asyncpg.Connection, org_id: UUID, model: 
     """Build the organization's own HNSW index for the model, CONCURRENTLY (writes go on).
 
     `connection` must not be in a transaction and is busy for the whole build (about 25 s per
-    100,000 vectors). Returns False when another process is building it right now. A build that
-    was interrupted leaves an invalid index behind; it is dropped and built again.
+    100,000 vectors); it must not come from the pool either, as the build's advisory lock is
+    session-level and pooled connections go back without a reset (app.database). Returns False
+    when another process is building it right now. A build that was interrupted leaves an
+    invalid index behind; it is dropped and built again.
     """
     name = org_index_name(org_id, model, dimensions)
     lock = f"org-index:{name}"
