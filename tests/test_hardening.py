@@ -7,10 +7,11 @@ Each test names the failure it guards against; they run against the session's li
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -19,8 +20,14 @@ import httpx
 import msgspec
 import pytest
 
-from app.context import Services
+from app.calls import Call, Outcome, call_procedure
+from app.config import Settings
+from app.context import RequestInfo, ResponseEffects, Services
+from app.registry import load_procedures
+from app.superjson import MISSING
+from app.trpc.envelopes import error_shape
 from tests.support.factories import member_client
+from tests.support.servers import free_port
 
 
 @pytest.fixture(scope="module")
@@ -219,51 +226,53 @@ def test_half_sent_body_is_answered_408_and_closed(live_server):
 # ---- database outage: SERVICE_UNAVAILABLE with Retry-After, not 500 ---------------------------
 
 
-async def _status(services: Services) -> dict[str, Any]:
-    from app.calls import Call, call_procedure
-    from app.context import RequestInfo, ResponseEffects
-    from app.superjson import MISSING
+@contextlib.asynccontextmanager
+async def _services_on(database_url: str, min_connections: int = 1) -> AsyncIterator[Services]:
+    """The process's services over a pool of one connection to `database_url`."""
+    load_procedures()
+    pool = await asyncpg.create_pool(database_url, min_size=min_connections, max_size=1)
+    try:
+        yield Services(settings=Settings(), pool=pool)
+    finally:
+        await pool.close()
 
+
+def _dead_database_url() -> str:
+    # A closed port stands for PostgreSQL being down.
+    return f"postgresql://nobody@127.0.0.1:{free_port()}/none"
+
+
+async def _call(services: Services, method: str, path: str, raw_input: Any) -> Outcome:
+    """One call through the real call path, as the endpoint makes it."""
     request = RequestInfo(
-        method="GET", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True, cookies_deliverable=True
+        method=method, headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True, cookies_deliverable=True
     )
-    outcome = await call_procedure(services, request, ResponseEffects(), Call("system.status", MISSING, False, False))
+    return await call_procedure(services, request, ResponseEffects(), Call(path, raw_input, superjson=False, batched=False))
+
+
+async def _status(services: Services) -> dict[str, Any]:
+    outcome = await _call(services, "GET", "system.status", MISSING)
     assert outcome.error is None, outcome.error
     return msgspec.to_builtins(outcome.value)
 
 
 async def test_status_says_unavailable_when_the_database_does_not_answer():
-    from app.config import Settings
-    from app.context import Services
-    from app.registry import load_procedures
-    from tests.support.servers import free_port
-
-    load_procedures()
-    pool = await asyncpg.create_pool(f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0, max_size=1)
-    try:
-        status = await _status(Services(settings=Settings(), pool=pool))
-    finally:
-        await pool.close()
+    async with _services_on(_dead_database_url(), min_connections=0) as services:
+        status = await _status(services)
     assert status["database"] == "unavailable"
 
 
 async def test_a_slow_database_check_holds_only_the_status_call_that_asks(database_url):
     """Once the database has answered, a status call made while another call's check waits
     (here: for the pool's only connection) answers at once with the last known state."""
-    from app.config import Settings
-    from app.context import Services
-    from app.registry import load_procedures
-
-    load_procedures()
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    try:
-        services = Services(settings=Settings(), pool=pool)
+    async with _services_on(database_url) as services:
+        assert services.pool is not None
         assert (await _status(services))["database"] == "ok"
         check = services.extras["database_check"]
         check.at = -1e9  # the last answer is old: the next call asks
         asking = None
         try:
-            async with pool.acquire():  # the check's query cannot get a connection meanwhile
+            async with services.pool.acquire():  # the check's query cannot get a connection meanwhile
                 asking = asyncio.ensure_future(_status(services))
                 while not check.lock.locked():  # the first call has started its check
                     await asyncio.sleep(0)
@@ -273,21 +282,13 @@ async def test_a_slow_database_check_holds_only_the_status_call_that_asks(databa
         finally:
             if asking is not None:
                 asking.cancel()
-    finally:
-        await pool.close()
 
 
 async def test_status_calls_before_the_first_answer_wait_for_it(database_url):
     """No call reports a state the database has not given yet, however many arrive together."""
-    from app.config import Settings
-    from app.context import Services
-    from app.registry import load_procedures
-
-    load_procedures()
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    try:
-        services = Services(settings=Settings(), pool=pool)
-        async with pool.acquire():
+    async with _services_on(database_url) as services:
+        assert services.pool is not None
+        async with services.pool.acquire():
             calls = [asyncio.ensure_future(_status(services)) for _ in range(3)]
             while "database_check" not in services.extras or not services.extras["database_check"].lock.locked():
                 await asyncio.sleep(0)
@@ -295,31 +296,12 @@ async def test_status_calls_before_the_first_answer_wait_for_it(database_url):
                 await asyncio.sleep(0)
             assert not any(call.done() for call in calls)
         assert [(await call)["database"] for call in calls] == ["ok", "ok", "ok"]
-    finally:
-        await pool.close()
 
 
 async def test_database_outage_answers_503_with_retry_after():
-    """A pool whose server is not listening (a closed port) stands for PostgreSQL being down;
-    the call goes through the real call path and the real envelope."""
-    from app.calls import Call, call_procedure
-    from app.config import Settings
-    from app.context import RequestInfo, ResponseEffects, Services
-    from app.registry import load_procedures
-    from app.trpc.envelopes import error_shape
-    from tests.support.servers import free_port
-
-    load_procedures()
-    pool = await asyncpg.create_pool(f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0, max_size=1)
-    try:
-        services = Services(settings=Settings(), pool=pool)
-        request = RequestInfo(
-            method="POST", headers={}, cookies={}, client_address="127.0.0.1", origin_trusted=True, cookies_deliverable=True
-        )
-        call = Call("auth.login", {"email": "someone@example.test", "password": "x"}, superjson=False, batched=False)
-        outcome = await call_procedure(services, request, ResponseEffects(), call)
-    finally:
-        await pool.close()
+    """A database that is down, through the real call path and the real envelope."""
+    async with _services_on(_dead_database_url(), min_connections=0) as services:
+        outcome = await _call(services, "POST", "auth.login", {"email": "someone@example.test", "password": "x"})
     assert outcome.error is not None and outcome.error.code == "SERVICE_UNAVAILABLE", outcome.error
     assert outcome.status == 503
     assert outcome.error.headers.get("retry-after") == "1"
