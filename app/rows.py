@@ -32,8 +32,5 @@ def _fields_and_columns(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ..
 
 def struct_from_row(row: asyncpg.Record, kind: type[StructT], **computed: Any) -> StructT:
     """`kind` with each field read from its column, except those given in `computed`."""
-    if computed:
-        values = {name: computed[name] if name in computed else row[column] for name, column in _fields_and_columns(kind)}
-    else:
-        values = {name: row[column] for name, column in _fields_and_columns(kind)}
+    values = {name: computed[name] if name in computed else row[column] for name, column in _fields_and_columns(kind)}
     return kind(**values)
