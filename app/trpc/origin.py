@@ -44,11 +44,15 @@ class RequestSource:
 
 
 def inspect_request(scope: dict[str, Any], settings: Settings) -> RequestSource:
-    found = read_headers(scope["headers"])
-    if len(found) == (b"host" in found):
+    raw = scope["headers"]
+    for name, _ in raw:
+        if name in _JUDGED:
+            break
+    else:
         # No Origin, Referer, Fetch Metadata or forwarding headers (a server-to-server call, a
         # script): nothing to judge, and the peer is the client, proxied or not.
         return RequestSource(_peer(scope), True, _VARY_ONLY)
+    found = read_headers(raw)
     origins = found.get(b"origin", _NONE)
     peer = _peer(scope)
     proxied = bool(settings.trusted_proxies) and peer is not None and is_trusted_proxy(peer, settings.trusted_proxies)
@@ -69,6 +73,8 @@ _READ = frozenset(
 )
 
 
+# Their presence is what makes a request's source worth judging (every HTTP/1.1 request names a Host).
+_JUDGED = _READ - {b"host"}
 _NONE: list[str] = []  # a header that is absent (never appended to)
 
 
