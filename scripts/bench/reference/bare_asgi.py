@@ -16,6 +16,8 @@ the cost of tRPC parsing, dispatch, the handler and encoding.
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -51,6 +53,10 @@ _ANSWERS = {
     "ok": (b"ok", _headers(b"ok")),
 }
 
+# scripts/bench/trpc_budget.py gives the bare app a busy wait of this many microseconds per
+# request, to chart what a given amount of work per request costs on this stack.
+_BUSY_SECONDS = float(os.environ.get("BARE_BUSY_MICROSECONDS", "0")) / 1e6
+
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -68,5 +74,9 @@ async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         body, headers = _ANSWERS["status batch"]
     else:
         body, headers = _ANSWERS["status"]
+    if _BUSY_SECONDS:
+        until = time.perf_counter() + _BUSY_SECONDS
+        while time.perf_counter() < until:
+            pass
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
