@@ -13,6 +13,7 @@ and writes the raw profile (`--profile-out`, for snakeviz or `python -m pstats`)
     .venv/bin/python scripts/bench/profile_query.py --request qbatch10 # GET batch of 10 system.status
     .venv/bin/python scripts/bench/profile_query.py --request session # auth.me with a session cookie
     .venv/bin/python scripts/bench/profile_query.py --profile --top 30
+    .venv/bin/python scripts/bench/profile_query.py --app floor       # trpc_floor.py, the same query
 
 Uses an embedded PostgreSQL of its own (deleted afterwards) unless --database-url is given.
 """
@@ -130,7 +131,13 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     from app.config import load_settings
     from app.server import create_app
 
-    application = create_app(load_settings(), extra_procedure_modules=("tests.support.wire_procedures",))
+    if args.app == "floor":
+        sys.path.insert(0, str(ROOT / "scripts" / "bench" / "reference"))
+        from trpc_floor import create_app as create_floor_app
+
+        application = create_floor_app()
+    else:
+        application = create_app(load_settings(), extra_procedure_modules=("tests.support.wire_procedures",))
     lifespan, inbox = await _lifespan(application)
     headers: list[tuple[bytes, bytes]] = []
     if args.request == "query":
@@ -204,6 +211,10 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--request", choices=("query", "batch10", "qbatch10", "session"), default="query")
+    parser.add_argument(
+        "--app", choices=("real", "floor"), default="real",
+        help="floor: scripts/bench/reference/trpc_floor.py, the floor of a tRPC answer (the single query only)",
+    )
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2_000)
