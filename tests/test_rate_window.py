@@ -144,3 +144,31 @@ async def test_a_swept_subject_is_counted_afresh(db):
     assert await db.fetchval(
         "SELECT cardinality(calls) FROM rate_limit_calls WHERE org_id = $1", caller.org_id
     ) == 1
+
+
+async def test_a_row_swept_while_its_caller_waits_for_it_is_inserted_again(db):
+    caller = await a_caller(db)
+    at = datetime(2031, 3, 1, 12, 0, 0, tzinfo=UTC)
+    row = "FROM rate_limit_calls WHERE org_id = $1 AND subject = $2"
+    assert await admit(db, caller, at - timedelta(minutes=5), limit=3) is None  # the caller's row exists
+    async with db.acquire() as sweeper:
+        sweeping = sweeper.transaction()
+        await sweeping.start()
+        # A sweep holds the row: the caller's insert finds it there, then waits for its lock...
+        await sweeper.execute(f"SELECT 1 {row} FOR UPDATE", caller.org_id, caller.usage_subject)
+        admitting = asyncio.ensure_future(admit(db, caller, at, limit=3))
+        sweeper_pid = await sweeper.fetchval("SELECT pg_backend_pid()")
+        for _ in range(200):
+            waiting = await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", sweeper_pid
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+        assert waiting == 1 and not admitting.done()
+        # ...and the sweep deletes it: the lock then finds no row, and the caller inserts it again.
+        await sweeper.execute(f"DELETE {row}", caller.org_id, caller.usage_subject)
+        await sweeping.commit()
+    assert await asyncio.wait_for(admitting, 10) is None
+    # A fresh row holding this call alone: the call was recorded, not lost with the old row.
+    assert await db.fetchval(f"SELECT calls {row}", caller.org_id, caller.usage_subject) == [at]
