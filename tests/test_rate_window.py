@@ -7,6 +7,7 @@ The clock is passed in explicitly, so the minute boundary is crossed without sle
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -152,23 +153,27 @@ async def test_a_row_swept_while_its_caller_waits_for_it_is_inserted_again(db):
     row = "FROM rate_limit_calls WHERE org_id = $1 AND subject = $2"
     assert await admit(db, caller, at - timedelta(minutes=5), limit=3) is None  # the caller's row exists
     async with db.acquire() as sweeper:
-        sweeping = sweeper.transaction()
-        await sweeping.start()
-        # A sweep holds the row: the caller's insert finds it there, then waits for its lock...
-        await sweeper.execute(f"SELECT 1 {row} FOR UPDATE", caller.org_id, caller.usage_subject)
-        admitting = asyncio.ensure_future(admit(db, caller, at, limit=3))
-        sweeper_pid = await sweeper.fetchval("SELECT pg_backend_pid()")
-        for _ in range(200):
-            waiting = await db.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", sweeper_pid
-            )
-            if waiting:
-                break
-            await asyncio.sleep(0.01)
-        assert waiting == 1 and not admitting.done()
-        # ...and the sweep deletes it: the lock then finds no row, and the caller inserts it again.
-        await sweeper.execute(f"DELETE {row}", caller.org_id, caller.usage_subject)
-        await sweeping.commit()
+        async with sweeper.transaction():
+            # A sweep holds the row: the caller's insert finds it there, then waits for its lock...
+            await sweeper.execute(f"SELECT 1 {row} FOR UPDATE", caller.org_id, caller.usage_subject)
+            admitting = asyncio.create_task(admit(db, caller, at, limit=3))
+            try:
+                await _until_blocked_by(db, await sweeper.fetchval("SELECT pg_backend_pid()"))
+                assert not admitting.done(), "the caller did not wait for the row's lock"
+                # ...and the sweep deletes it: the lock then finds no row, and the caller inserts it again.
+                await sweeper.execute(f"DELETE {row}", caller.org_id, caller.usage_subject)
+            except BaseException:
+                admitting.cancel()
+                raise
     assert await asyncio.wait_for(admitting, 10) is None
     # A fresh row holding this call alone: the call was recorded, not lost with the old row.
     assert await db.fetchval(f"SELECT calls {row}", caller.org_id, caller.usage_subject) == [at]
+
+
+async def _until_blocked_by(db: asyncpg.Pool, blocker_pid: int, seconds: float = 10.0) -> None:
+    """Wait until some session waits for a lock that `blocker_pid` holds."""
+    deadline = time.monotonic() + seconds
+    query = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))"
+    while not await db.fetchval(query, blocker_pid):
+        assert time.monotonic() < deadline, f"no session waited for backend {blocker_pid} within {seconds} s"
+        await asyncio.sleep(0.01)
