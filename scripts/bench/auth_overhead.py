@@ -206,7 +206,7 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: float, connect
 
 
 def main() -> int:
-    from scripts.bench.wire import Server, ensure_wrk, free_port, pin_prefix, start_postgres, wait_healthy
+    from scripts.bench.wire import Server, ensure_wrk, free_port, pin_prefix, start_postgres, stop_all, wait_healthy
     from tests.support.servers import app_env
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -290,11 +290,7 @@ def main() -> int:
                     f" + PostgreSQL {result['pg_cpu_us']:.0f} us, errors {result['errors']}"
                 )
     finally:
-        if server is not None:
-            server.stop()
-        if postgres is not None:
-            postgres.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_all([server] if server is not None else [], postgres, workdir)
 
     names = list(rounds)
     median = {name: statistics.median(r["rps"] for r in rounds[name]) for name in names}

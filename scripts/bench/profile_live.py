@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench.wire import ensure_wrk, run_wrk, start_bare, start_helpdesk, start_postgres  # noqa: E402
+from scripts.bench.wire import ensure_wrk, run_wrk, start_bare, start_helpdesk, start_postgres, stop_all  # noqa: E402
 
 _APP_FILES = ("(app/", "(procedures/", "(tests/support/", "(bare_asgi.py")
 
@@ -115,12 +115,7 @@ def main() -> int:
         if args.raw:
             print(f"\nraw samples: {raw}")
     finally:
-        if server is not None:
-            server.stop()
-        if postgres is not None:
-            postgres.cleanup()
-        if not args.raw:
-            shutil.rmtree(workdir, ignore_errors=True)
+        stop_all([server] if server is not None else [], postgres, None if args.raw else workdir)
     return 0
 
 

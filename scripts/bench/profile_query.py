@@ -223,6 +223,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
+    if args.app == "floor" and args.request != "query":
+        parser.error("--app floor answers the single query only (--request query)")
     try:
         import uvloop
 

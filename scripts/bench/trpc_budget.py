@@ -43,6 +43,7 @@ from scripts.bench.wire import (  # noqa: E402
     say,
     start_helpdesk,
     start_postgres,
+    stop_all,
 )
 from tests.support.servers import app_env  # noqa: E402
 
@@ -81,10 +82,12 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
         sys.exit("needs taskset and two cores: each server on core 0, wrk on core 1")
-    busy = [int(value) for value in args.busy.split(",")]
-    if 0 not in busy:
-        busy.insert(0, 0)  # every ratio is to the bare app without a busy wait
+    # Every ratio is to the bare app without a busy wait, so 0 is always measured.
+    busy = sorted({int(value) for value in args.busy.split(",")} | {0})
+    if busy[0] < 0 or args.rounds < 1 or args.seconds <= 0:
+        sys.exit("--busy takes microseconds (0 or more), --rounds at least 1, --seconds above 0")
     wrk = ensure_wrk()
+    load_at_start = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="trpc-budget-"))
     servers: list[Server] = []
     postgres = None
@@ -107,14 +110,10 @@ def main() -> int:
                 results[server.name].append(result)
                 say(f"  round {round_number + 1}/{args.rounds} {server.name:12} {result['rps']:9,.0f} req/s, {result['cpu_us']:6.1f} µs CPU/request")
     finally:
-        for server in servers:
-            server.stop()
-        if postgres is not None:
-            postgres.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_all(servers, postgres, workdir)
 
     bare = results["bare+0"]
-    say(f"\nGET system.status, {args.rounds} rounds of {args.seconds:g} s per server; load average {os.getloadavg()[0]:.2f} at the end\n")
+    say(f"\nGET system.status, {args.rounds} rounds of {args.seconds:g} s per server; load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end\n")
     say("| server | req/s (median) | CPU µs/request | ÷ bare app (median of rounds) | range |")
     say("|---|---:|---:|---:|---|")
     for server in servers:

@@ -70,6 +70,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,6 +168,17 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
+
+
+def stop_all(servers: list[Server], postgres: Any, workdir: Path | None) -> None:
+    """The end of a run: the servers, then the embedded PostgreSQL if the run started one, then
+    the run's folder (None: keep it)."""
+    for server in servers:
+        server.stop()
+    if postgres is not None:
+        postgres.cleanup()
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def wait_healthy(server: Server, timeout: float = 90.0) -> None:
@@ -451,11 +463,7 @@ def main() -> int:
         servers.append(start_helpdesk(pin, workdir, database_url, args.workers))
         results = measure_rounds(wrk, servers, args, pin)
     finally:
-        for server in servers:
-            server.stop()
-        if postgres is not None:
-            postgres.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_all(servers, postgres, workdir)
 
     env_line = environment(args, pin)
     table = markdown(results, {server.name: server.label for server in servers}, env_line)
