@@ -66,8 +66,10 @@ class Cookie:
 
 @dataclass(slots=True)
 class ResponseEffects:
+    """What the calls of one request add to its answer beyond their outputs: cookies. (A call's
+    own headers, such as Retry-After, travel with its error: TRPCError.headers.)"""
+
     cookies: list[Cookie] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -189,8 +189,6 @@ async def _serve_json(exchange: _Exchange) -> None:
             return
         status = batch_status([outcome.status for outcome in outcomes])
         body = [_item(outcome, parsed.use_superjson, debug) for outcome in outcomes]
-    if effects.headers:
-        headers = {**headers, **effects.headers}
     await _send_json(exchange.send, status, body, headers, effects.cookies)
 
 
