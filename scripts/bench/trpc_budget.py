@@ -34,33 +34,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from scripts.bench.wire import (  # noqa: E402
     REFERENCE,
     ROOT,
+    UVICORN_OPTIONS,
     Server,
     _launch,
-    check_answers,
     ensure_wrk,
     free_port,
-    run_wrk,
+    measure_rounds,
     say,
+    start_bare,
     start_helpdesk,
     start_postgres,
     stop_all,
 )
 from tests.support.servers import app_env  # noqa: E402
-
-_UVICORN_OPTIONS = (
-    "--host", "127.0.0.1", "--http", "httptools", "--loop", "uvloop", "--no-access-log",
-    "--no-server-header", "--no-proxy-headers", "--log-level", "warning",
-)
-
-
-def start_busy_bare(workdir: Path, busy_microseconds: int) -> Server:
-    port = free_port()
-    command = [
-        "taskset", "-c", "0", sys.executable, "-m", "uvicorn", "bare_asgi:app", "--app-dir", str(REFERENCE),
-        "--port", str(port), "--lifespan", "off", *_UVICORN_OPTIONS,
-    ]
-    env = {**os.environ, "BARE_BUSY_MICROSECONDS": str(busy_microseconds)}
-    return _launch(f"bare+{busy_microseconds}", f"bare ASGI app, busy {busy_microseconds} µs per request", command, workdir, env=env, port=port)
 
 
 def start_floor(workdir: Path, database_url: str) -> Server:
@@ -68,7 +54,7 @@ def start_floor(workdir: Path, database_url: str) -> Server:
     env = app_env(port, database_url, str(workdir / "floor-data"))
     command = [
         "taskset", "-c", "0", sys.executable, "-m", "uvicorn", "trpc_floor:create_app", "--factory",
-        "--app-dir", str(REFERENCE), "--port", str(port), *_UVICORN_OPTIONS,
+        "--app-dir", str(REFERENCE), "--port", str(port), *UVICORN_OPTIONS,
     ]
     return _launch("floor", "the floor of a tRPC answer (trpc_floor.py)", command, workdir, env={**env, "PYTHONPATH": str(ROOT)}, port=port)
 
@@ -93,26 +79,21 @@ def main() -> int:
     postgres = None
     try:
         database_url, postgres = start_postgres(workdir)
-        servers += [start_busy_bare(workdir, microseconds) for microseconds in busy]
+        servers += [start_bare(True, workdir, 1, microseconds) for microseconds in busy]
         servers.append(start_floor(workdir, database_url))
         servers.append(start_helpdesk(True, workdir, database_url, 1))
-        for server in servers:
-            check_answers(server)  # the floor's answer too: the same shape as the real app's
-            run_wrk(wrk, server, "query", 5, 50, True)  # first warm-up
-        results: dict[str, list[dict]] = {server.name: [] for server in servers}
-        for round_number in range(args.rounds):
-            order = servers[round_number % len(servers):] + servers[: round_number % len(servers)]
-            for server in order:
-                run_wrk(wrk, server, "query", args.warmup, 50, True)
-                result = run_wrk(wrk, server, "query", args.seconds, 50, True)
-                if result["errors"]:
-                    raise RuntimeError(f"{server.name}: {result['errors']} errors")
-                results[server.name].append(result)
-                say(f"  round {round_number + 1}/{args.rounds} {server.name:12} {result['rps']:9,.0f} req/s, {result['cpu_us']:6.1f} µs CPU/request")
+        # measure_rounds checks every answer first (the floor's too: the same shape as the real
+        # app's) and warms each server up once.
+        args.first_warmup, args.connections = 5.0, 50
+        measured = measure_rounds(wrk, servers, args, True, ("query",))
+        results = {name: per_request["query"] for name, per_request in measured.items()}
+        failed = [name for name, rounds in results.items() if any(result["errors"] for result in rounds)]
+        if failed:
+            raise RuntimeError(f"errors while loading {', '.join(failed)}: their figures are not comparable")
     finally:
         stop_all(servers, postgres, workdir)
 
-    bare = results["bare+0"]
+    bare = results["bare"]
     say(f"\nGET system.status, {args.rounds} rounds of {args.seconds:g} s per server; load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end\n")
     say("| server | req/s (median) | CPU µs/request | ÷ bare app (median of rounds) | range |")
     say("|---|---:|---:|---:|---|")

@@ -220,15 +220,26 @@ def start_reference(pin: bool, workdir: Path, workers: int) -> Server:
     return _launch("reference", label, command, workdir, cwd=REFERENCE, port=port)
 
 
-def start_bare(pin: bool, workdir: Path, workers: int) -> Server:
+# How every Python reference server runs: the stack helpdesk-ai runs on (app/__main__.py).
+UVICORN_OPTIONS = (
+    "--host", "127.0.0.1", "--http", "httptools", "--loop", "uvloop", "--no-access-log",
+    "--no-server-header", "--no-proxy-headers", "--log-level", "warning",
+)
+
+
+def start_bare(pin: bool, workdir: Path, workers: int, busy_microseconds: int = 0) -> Server:
+    """The bare ASGI app; `busy_microseconds` makes it busy-wait that long per request
+    (scripts/bench/trpc_budget.py)."""
     port = free_port()
     command = [
         *pin_prefix(0, pin), sys.executable, "-m", "uvicorn", "bare_asgi:app", "--app-dir", str(REFERENCE),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--http", "httptools",
-        "--loop", "uvloop", "--no-access-log", "--no-server-header", "--no-proxy-headers", "--log-level", "warning",
-        "--lifespan", "off",
+        "--port", str(port), "--workers", str(workers), "--lifespan", "off", *UVICORN_OPTIONS,
     ]
-    return _launch("bare", f"bare ASGI app (uvicorn + httptools, {workers} worker{'s' if workers > 1 else ''})", command, workdir, port=port)
+    label = f"bare ASGI app (uvicorn + httptools, {workers} worker{'s' if workers > 1 else ''})"
+    if not busy_microseconds:
+        return _launch("bare", label, command, workdir, port=port)
+    env = {**os.environ, "BARE_BUSY_MICROSECONDS": str(busy_microseconds)}
+    return _launch(f"bare+{busy_microseconds}", f"{label}, busy {busy_microseconds} µs per request", command, workdir, env=env, port=port)
 
 
 def start_helpdesk(pin: bool, workdir: Path, database_url: str, workers: int) -> Server:
@@ -333,20 +344,22 @@ def run_wrk(wrk: str, server: Server, scenario: str, seconds: float, connections
     return result
 
 
-def measure_rounds(wrk: str, servers: list[Server], args: argparse.Namespace, pin: bool) -> dict[str, dict[str, list[dict]]]:
-    """Every server, every request, `args.rounds` times; the order rotates each round."""
+def measure_rounds(
+    wrk: str, servers: list[Server], args: argparse.Namespace, pin: bool, scenarios: tuple[str, ...] = tuple(SCENARIOS)
+) -> dict[str, dict[str, list[dict]]]:
+    """Every server, every request of `scenarios`, `args.rounds` times; the order rotates each round."""
     for server in servers:
         check_answers(server)
     # V8 compiles lazily and optimises on background threads: on a busy machine Node needs many
     # seconds of load before it answers at its own pace. Everyone gets the same first warm-up.
-    for scenario in SCENARIOS:
+    for scenario in scenarios:
         for server in servers:
             say(f"  first warm-up: {server.name} / {scenario}, {args.first_warmup:g} s")
             run_wrk(wrk, server, scenario, args.first_warmup, args.connections, pin)
-    results: dict[str, dict[str, list[dict]]] = {server.name: {scenario: [] for scenario in SCENARIOS} for server in servers}
+    results: dict[str, dict[str, list[dict]]] = {server.name: {scenario: [] for scenario in scenarios} for server in servers}
     for round_number in range(args.rounds):
         order = servers[round_number % len(servers) :] + servers[: round_number % len(servers)]
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             for server in order:
                 run_wrk(wrk, server, scenario, args.warmup, args.connections, pin)
                 result = run_wrk(wrk, server, scenario, args.seconds, args.connections, pin)
